@@ -1,0 +1,63 @@
+package io.sylvan.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** The operator's own settings ({@code sylvan.*}); each environment's settings live in its spec. */
+@ConfigMapping(prefix = "sylvan")
+public interface OperatorConfig {
+
+  /** Where the operator keeps its state: the embedded database, git mirrors, the spec clone. */
+  @WithDefault("./data")
+  Path dataDir();
+
+  Specs specs();
+
+  Auth auth();
+
+  Pm2 pm2();
+
+  /** Where the desired state comes from: a local folder, or a folder inside a git repository. */
+  interface Specs {
+    /** Local folder of {@code *.yaml} specs, used when no git URL is set. */
+    @WithDefault("./deploy-specs")
+    Path directory();
+
+    /** A git repository (URL or local path) holding the specs; replaces {@code directory}. */
+    Optional<String> gitUrl();
+
+    @WithDefault("main")
+    String gitBranch();
+
+    /** The folder inside the git repository that holds the specs. */
+    @WithDefault("deploy-specs")
+    String gitPath();
+
+    /** How long a fetch of the spec repository may take. */
+    @WithDefault("60s")
+    Duration fetchTimeout();
+  }
+
+  interface Auth {
+    /**
+     * Bearer token for mutating endpoints. When unset, mutating endpoints answer 401 to everyone:
+     * the operator never runs open.
+     */
+    Optional<String> token();
+
+    /** Shared secret of the git webhook (GitHub's {@code X-Hub-Signature-256}). */
+    Optional<String> webhookSecret();
+  }
+
+  interface Pm2 {
+    /** The pm2 executable. */
+    @WithDefault("pm2")
+    String command();
+
+    /** PM2_HOME for the daemon the operator drives; unset means PM2's own default. */
+    Optional<Path> home();
+  }
+}

@@ -1,0 +1,109 @@
+package io.sylvan.operator.state;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The default database: a real PostgreSQL 15 run from Maven Central binaries, with its data under
+ * {@code <data-dir>/postgres} so history survives restarts. Started before Quarkus (the datasource
+ * needs its URL) and stopped after it.
+ */
+public final class EmbeddedDatabase implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(EmbeddedDatabase.class);
+
+  private final EmbeddedPostgres postgres;
+  private final Path dataDirectory;
+  private boolean closed;
+
+  private EmbeddedDatabase(EmbeddedPostgres postgres, Path dataDirectory) {
+    this.postgres = postgres;
+    this.dataDirectory = dataDirectory;
+  }
+
+  /**
+   * Starts PostgreSQL in {@code dataDirectory} (created on first use). A postmaster left running
+   * there by an operator that was killed is stopped first: the folder can have only one.
+   */
+  public static EmbeddedDatabase start(Path dataDirectory, int port) throws IOException {
+    Path dir = dataDirectory.toAbsolutePath().normalize();
+    Files.createDirectories(dir.getParent());
+    stopOrphan(dir);
+    EmbeddedPostgres.Builder builder =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(dir.toFile())
+            .setCleanDataDirectory(false)
+            .setPGStartupWait(Duration.ofSeconds(60))
+            .setServerConfig("listen_addresses", "localhost");
+    if (port > 0) {
+      builder.setPort(port);
+    }
+    EmbeddedPostgres pg = builder.start();
+    return new EmbeddedDatabase(pg, dir);
+  }
+
+  public String jdbcUrl() {
+    return postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  public int port() {
+    return postgres.getPort();
+  }
+
+  public Path dataDirectory() {
+    return dataDirectory;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      postgres.close();
+      LOG.infof("Embedded PostgreSQL stopped (%s)", dataDirectory);
+    } catch (IOException e) {
+      LOG.warnf("Embedded PostgreSQL did not stop cleanly: %s", e.getMessage());
+    }
+  }
+
+  /** A {@code postmaster.pid} whose process is a live postgres means a crashed operator left it. */
+  static void stopOrphan(Path dataDirectory) throws IOException {
+    Path pidFile = dataDirectory.resolve("postmaster.pid");
+    if (!Files.isRegularFile(pidFile)) {
+      return;
+    }
+    List<String> lines = Files.readAllLines(pidFile);
+    if (lines.isEmpty()) {
+      return;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(lines.get(0).trim());
+    } catch (NumberFormatException e) {
+      return;
+    }
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+    if (handle.isEmpty()
+        || !handle.get().info().command().map(c -> c.contains("postgres")).orElse(false)) {
+      return;
+    }
+    LOG.warnf(
+        "Stopping PostgreSQL (pid %d) left running in %s by a previous run", pid, dataDirectory);
+    ProcessHandle ph = handle.get();
+    ph.destroy();
+    try {
+      ph.onExit().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      ph.destroyForcibly();
+    }
+  }
+}

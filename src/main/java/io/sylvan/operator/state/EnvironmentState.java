@@ -1,0 +1,114 @@
+package io.sylvan.operator.state;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** The current state of one environment: what should run, what runs, and why. */
+@Entity
+@Table(name = "environment")
+public class EnvironmentState extends PanacheEntityBase {
+
+  @Id public String name;
+
+  @Column(name = "app_name")
+  public String appName;
+
+  @Column(name = "spec_file")
+  public String specFile;
+
+  @Column(name = "spec_revision")
+  public String specRevision;
+
+  @Column(name = "spec_valid", nullable = false)
+  public boolean specValid = true;
+
+  @Column(name = "desired_commit")
+  public String desiredCommit;
+
+  @Column(name = "actual_commit")
+  public String actualCommit;
+
+  @Column(name = "last_attempted_commit")
+  public String lastAttemptedCommit;
+
+  @Column(name = "last_applied_commit")
+  public String lastAppliedCommit;
+
+  @Column(name = "last_good_commit")
+  public String lastGoodCommit;
+
+  /** A commit that failed and was rolled back: not retried until the spec names another. */
+  @Column(name = "failed_commit")
+  public String failedCommit;
+
+  /** Set by a manual rollback: the loop keeps this commit until the spec names another. */
+  @Column(name = "pinned_commit")
+  public String pinnedCommit;
+
+  /** The desired commit when the pin was set; a different one in the spec lifts the pin. */
+  @Column(name = "pinned_desired_commit")
+  public String pinnedDesiredCommit;
+
+  @Column(name = "sync_status", nullable = false)
+  public SyncStatus sync = SyncStatus.UNKNOWN;
+
+  @Column(name = "health_status", nullable = false)
+  public AppHealth health = AppHealth.UNKNOWN;
+
+  @JdbcTypeCode(SqlTypes.JSON)
+  @Column(name = "conditions", nullable = false)
+  public List<Condition> conditions = new ArrayList<>();
+
+  @Column(nullable = false)
+  public boolean suspended;
+
+  @Column(name = "observed_at")
+  public Instant observedAt;
+
+  @Column(name = "created_at", nullable = false)
+  public Instant createdAt = Instant.now();
+
+  @Version public long version;
+
+  public static Optional<EnvironmentState> findByName(String name) {
+    return findByIdOptional(name);
+  }
+
+  public static List<EnvironmentState> listAllByName() {
+    return list("order by name");
+  }
+
+  /** Sets a condition, keeping its transition time when its status did not change. */
+  public void setCondition(String type, boolean status, String reason, String message) {
+    Instant now = Instant.now();
+    List<Condition> next = new ArrayList<>();
+    boolean found = false;
+    for (Condition c : conditions) {
+      if (c.type().equals(type)) {
+        found = true;
+        Instant since = c.status() == status ? c.lastTransitionTime() : now;
+        next.add(new Condition(type, status, reason, message, since));
+      } else {
+        next.add(c);
+      }
+    }
+    if (!found) {
+      next.add(new Condition(type, status, reason, message, now));
+    }
+    conditions = next;
+  }
+
+  public Optional<Condition> condition(String type) {
+    return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
+  }
+}
