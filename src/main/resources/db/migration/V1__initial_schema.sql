@@ -19,6 +19,7 @@ create table environment (
     health_status          text        not null default 'Unknown',
     conditions             jsonb       not null default '[]'::jsonb,
     suspended              boolean     not null default false,
+    suspended_manually     boolean     not null default false,
     observed_at            timestamptz,
     created_at             timestamptz not null default now(),
     version                bigint      not null default 0,

@@ -69,8 +69,13 @@ public class EnvironmentState extends PanacheEntityBase {
   @Column(name = "conditions", nullable = false)
   public List<Condition> conditions = new ArrayList<>();
 
+  /** Effective suspension: by the spec ({@code reconcile.suspend}) or by a person. */
   @Column(nullable = false)
   public boolean suspended;
+
+  /** Set by {@code POST /environments/{env}/suspend}, cleared by {@code /resume}. */
+  @Column(name = "suspended_manually", nullable = false)
+  public boolean suspendedManually;
 
   @Column(name = "observed_at")
   public Instant observedAt;

@@ -1,0 +1,87 @@
+package io.sylvan.operator.api;
+
+import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.WireEnum;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Arrays;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Deployment history. Query parameters are taken as strings so a bad value gets a 400 naming the
+ * parameter (JAX-RS would answer 404 for an unconvertible query parameter).
+ */
+@Path("/deployments")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "deployments")
+public class DeploymentResource {
+
+  static final int DEFAULT_LIMIT = 20;
+  static final int MAX_LIMIT = 500;
+
+  @Inject StatusService status;
+
+  @GET
+  @Operation(summary = "Deployment history, newest first; page with before=<id of the last row>")
+  public List<DeploymentView> history(
+      @QueryParam("env") String env,
+      @QueryParam("status") String statusParam,
+      @QueryParam("limit") String limitParam,
+      @QueryParam("before") String beforeParam) {
+    DeploymentStatus st = statusParam == null ? null : parseStatus(statusParam);
+    int limit = limitParam == null ? DEFAULT_LIMIT : (int) parseLong("limit", limitParam, 1, MAX_LIMIT);
+    Long before = beforeParam == null ? null : parseLong("before", beforeParam, 1, Long.MAX_VALUE);
+    if (env != null && status.environment(env).isEmpty()) {
+      throw ApiException.notFound("no environment named '" + env + "'");
+    }
+    return status.history(env, st, before, limit);
+  }
+
+  @GET
+  @Path("/{id}")
+  @Operation(summary = "One deployment with its steps and health check results")
+  public DeploymentView one(@PathParam("id") String idParam) {
+    long id;
+    try {
+      id = Long.parseLong(idParam);
+    } catch (NumberFormatException e) {
+      throw ApiException.notFound("no deployment with id '" + idParam + "'");
+    }
+    return status
+        .deployment(id)
+        .orElseThrow(() -> ApiException.notFound("no deployment with id " + id));
+  }
+
+  private static DeploymentStatus parseStatus(String value) {
+    try {
+      return WireEnum.fromWire(DeploymentStatus.class, value);
+    } catch (IllegalArgumentException e) {
+      String allowed =
+          String.join(
+              ", ",
+              Arrays.stream(DeploymentStatus.values()).map(DeploymentStatus::wire).toList());
+      throw ApiException.badParameter(
+          "status", "status must be one of " + allowed + ", got '" + value + "'");
+    }
+  }
+
+  private static long parseLong(String name, String value, long min, long max) {
+    try {
+      long v = Long.parseLong(value.trim());
+      if (v < min || v > max) {
+        throw ApiException.badParameter(
+            name, name + " must be between " + min + " and " + max + ", got " + v);
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw ApiException.badParameter(name, name + " must be a whole number, got '" + value + "'");
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package io.sylvan.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sylvan.operator.state.Deployment;
+import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.DeploymentStepRecord;
+import io.sylvan.operator.state.DeploymentType;
+import io.sylvan.operator.state.HealthCheckRecord;
+import io.sylvan.operator.state.HealthStatus;
+import io.sylvan.operator.state.StepStatus;
+import io.sylvan.operator.state.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A deployment as the API shows it; {@code steps} and {@code healthChecks} only in detail. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DeploymentView(
+    long id,
+    String environment,
+    DeploymentType type,
+    DeploymentStatus status,
+    String gitCommit,
+    String version,
+    String previousCommit,
+    Instant startTime,
+    Instant endTime,
+    Long durationMs,
+    Trigger trigger,
+    Options options,
+    String backupPath,
+    Long rollbackOf,
+    Error error,
+    List<Step> steps,
+    List<HealthCheck> healthChecks) {
+
+  public record Options(boolean force, boolean skipBackup, boolean skipHealthCheck) {}
+
+  /** The seed's {@code DeploymentError}. */
+  public record Error(String step, String message, String code) {}
+
+  /** The seed's {@code DeploymentStep}, plus its phase. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Step(
+      int seq,
+      String name,
+      String phase,
+      StepStatus status,
+      Instant startTime,
+      Instant endTime,
+      Long duration,
+      String output,
+      String error) {}
+
+  /** The seed's {@code HealthCheckResult}. */
+  public record HealthCheck(
+      HealthStatus status,
+      Map<String, String> checks,
+      Metrics metrics,
+      String version,
+      String commit,
+      String message,
+      Instant timestamp) {}
+
+  public record Metrics(Long responseTime, Long memoryUsage, Double cpuUsage) {}
+
+  public static DeploymentView summary(Deployment d) {
+    return of(d, null, null);
+  }
+
+  public static DeploymentView detail(
+      Deployment d, List<DeploymentStepRecord> steps, List<HealthCheckRecord> checks) {
+    return of(
+        d,
+        steps.stream().map(DeploymentView::step).toList(),
+        checks.stream().map(DeploymentView::healthCheck).toList());
+  }
+
+  private static DeploymentView of(Deployment d, List<Step> steps, List<HealthCheck> checks) {
+    Long duration =
+        d.endedAt == null ? null : Duration.between(d.startedAt, d.endedAt).toMillis();
+    Error error =
+        d.errorStep == null && d.errorMessage == null
+            ? null
+            : new Error(d.errorStep, d.errorMessage, d.errorCode);
+    return new DeploymentView(
+        d.id,
+        d.environment,
+        d.type,
+        d.status,
+        d.gitCommit,
+        d.version,
+        d.previousCommit,
+        d.startedAt,
+        d.endedAt,
+        duration,
+        d.trigger,
+        new Options(d.force, d.skipBackup, d.skipHealthCheck),
+        d.backupPath,
+        d.rollbackOf,
+        error,
+        steps,
+        checks);
+  }
+
+  static Step step(DeploymentStepRecord s) {
+    return new Step(
+        s.seq, s.name, s.phase, s.status, s.startedAt, s.endedAt, s.durationMs, s.output, s.error);
+  }
+
+  public static HealthCheck healthCheck(HealthCheckRecord h) {
+    return new HealthCheck(
+        h.status,
+        h.checks,
+        new Metrics(h.responseTimeMs, h.memoryUsageMb, h.cpuUsagePercent),
+        h.version,
+        h.gitCommit,
+        h.message,
+        h.checkedAt);
+  }
+}

@@ -1,0 +1,42 @@
+package io.sylvan.operator.health;
+
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready only while PostgreSQL answers: without it nothing can be recorded, so nothing deploys. */
+@Readiness
+@ApplicationScoped
+public class DatabaseHealthCheck implements HealthCheck {
+
+  static final String NAME = "database";
+
+  @Inject AgroalDataSource dataSource;
+
+  @Override
+  public HealthCheckResponse call() {
+    try (Connection c = dataSource.getConnection()) {
+      if (c.isValid(3)) {
+        return HealthCheckResponse.up(NAME);
+      }
+      return HealthCheckResponse.named(NAME).down().withData("reason", "no answer").build();
+    } catch (Exception e) {
+      return HealthCheckResponse.named(NAME)
+          .down()
+          .withData("reason", Redact.paths(rootCause(e)))
+          .build();
+    }
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}

@@ -1,0 +1,213 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.runtime.Command;
+import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.state.DeploymentType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one pipeline run knows: the spec, the target commit and release, the release that
+ * served when it began, and what earlier steps found out. One instance per run, used by one thread.
+ */
+public final class DeploymentContext {
+
+  private final DeploySpec spec;
+  private final String commit;
+  private final DeploymentType type;
+  private final DeployOptions options;
+  private final Toolbox tools;
+  private final DeploymentLog log;
+  private final Releases releases;
+  private final Optional<Path> servingRelease;
+  private final Optional<String> servingCommit;
+  private final long deploymentId;
+  private Path releaseDir;
+
+  /** Values of the env file: redacted from every log and output. */
+  private Map<String, String> envValues = Map.of();
+
+  private String version;
+  private Path backupPath;
+  private boolean nodeModulesReused;
+  private HealthReport lastHealth;
+
+  public DeploymentContext(
+      DeploySpec spec,
+      String commit,
+      DeploymentType type,
+      DeployOptions options,
+      Toolbox tools,
+      DeploymentLog log,
+      long deploymentId,
+      Path releaseDir,
+      Optional<Path> servingRelease) {
+    this.spec = spec;
+    this.commit = commit;
+    this.type = type;
+    this.options = options;
+    this.tools = tools;
+    this.log = log;
+    this.deploymentId = deploymentId;
+    this.releaseDir = releaseDir;
+    this.releases = new Releases(spec.spec().target().root());
+    this.servingRelease = servingRelease;
+    this.servingCommit = servingRelease.flatMap(Releases::revision);
+  }
+
+  public DeploySpec spec() {
+    return spec;
+  }
+
+  public DeploySpec.Spec s() {
+    return spec.spec();
+  }
+
+  public String environment() {
+    return spec.environment();
+  }
+
+  public String appName() {
+    return spec.metadata().name();
+  }
+
+  public String commit() {
+    return commit;
+  }
+
+  public String shortCommit() {
+    return commit.substring(0, Math.min(12, commit.length()));
+  }
+
+  public DeploymentType type() {
+    return type;
+  }
+
+  public DeployOptions options() {
+    return options;
+  }
+
+  public Toolbox tools() {
+    return tools;
+  }
+
+  public DeploymentLog log() {
+    return log;
+  }
+
+  public Releases releases() {
+    return releases;
+  }
+
+  public Path root() {
+    return spec.spec().target().root();
+  }
+
+  public long deploymentId() {
+    return deploymentId;
+  }
+
+  /** The release this run makes serve: a new directory for an update, a kept one for rollback. */
+  public Path releaseDir() {
+    return releaseDir;
+  }
+
+  void releaseDir(Path dir) {
+    this.releaseDir = dir;
+  }
+
+  public Optional<Path> servingRelease() {
+    return servingRelease;
+  }
+
+  public Optional<String> servingCommit() {
+    return servingCommit;
+  }
+
+  public Path envFile() {
+    return root().resolve(spec.spec().env().file());
+  }
+
+  public Map<String, String> envValues() {
+    return envValues;
+  }
+
+  void envValues(Map<String, String> values) {
+    this.envValues = Map.copyOf(values);
+    log.redact(values.values());
+  }
+
+  public Optional<String> version() {
+    return Optional.ofNullable(version);
+  }
+
+  void version(String v) {
+    this.version = v;
+  }
+
+  public Optional<Path> backupPath() {
+    return Optional.ofNullable(backupPath);
+  }
+
+  void backupPath(Path p) {
+    this.backupPath = p;
+  }
+
+  public boolean nodeModulesReused() {
+    return nodeModulesReused;
+  }
+
+  void nodeModulesReused(boolean reused) {
+    this.nodeModulesReused = reused;
+  }
+
+  public Optional<HealthReport> lastHealth() {
+    return Optional.ofNullable(lastHealth);
+  }
+
+  void lastHealth(HealthReport report) {
+    this.lastHealth = report;
+  }
+
+  /** The variables the operator's ecosystem.config.js reads. */
+  public Map<String, String> processEnv() {
+    Map<String, String> env = new LinkedHashMap<>();
+    DeploySpec.Process p = spec.spec().process();
+    env.put("SYLVAN_APP_NAME", appName());
+    env.put("SYLVAN_ENVIRONMENT", environment());
+    // cwd is the `current` symlink: every worker PM2 forks after the switch resolves it to the
+    // new release, while PM2 itself keeps the cwd it was first started with.
+    env.put("SYLVAN_RELEASE_DIR", releases.currentLink().toString());
+    env.put("SYLVAN_COMMIT", commit);
+    env.put("SYLVAN_PORT", Integer.toString(p.port()));
+    env.put("SYLVAN_INSTANCES", Integer.toString(p.instances()));
+    env.put("SYLVAN_LOG_DIR", root().resolve("logs").toString());
+    env.put("SYLVAN_MAX_MEMORY_RESTART", p.maxMemoryRestart());
+    env.put("SYLVAN_LAUNCHER", tools.launcher().toString());
+    if (p.script() != null) {
+      env.put("SYLVAN_SCRIPT", p.script());
+    }
+    return env;
+  }
+
+  /**
+   * Runs a command in a step: output lines go to the deploy log as they come, secrets of the env
+   * file are redacted everywhere.
+   */
+  public CommandResult run(List<String> argv, Path workingDir, Map<String, String> env, Duration timeout) {
+    Command.Builder b =
+        Command.builder(argv)
+            .workingDir(workingDir)
+            .env(env)
+            .timeout(timeout)
+            .secrets(envValues.values())
+            .onLine(log::output);
+    log.info("$ " + String.join(" ", argv));
+    return tools.runner().run(b.build());
+  }
+}

@@ -1,0 +1,78 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.spec.SpecCatalog;
+import io.sylvan.operator.spec.SpecSnapshot;
+import io.sylvan.operator.state.Trigger;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Starts pipeline runs for the API and the reconciler: the deployment row and lock are taken on
+ * the caller's thread, the run itself on a pipeline worker.
+ */
+@ApplicationScoped
+public class DeploymentService {
+
+  @Inject DeploymentRunner runner;
+  @Inject SpecCatalog specs;
+
+  private final AtomicInteger threads = new AtomicInteger();
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "sylvan-pipeline-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+
+  /** Why a deployment cannot start: the environment is unknown or its spec is invalid. */
+  public static class NotDeployableException extends Exception {
+    public NotDeployableException(String message) {
+      super(message);
+    }
+  }
+
+  /** A started run: its id now, its outcome later. */
+  public record Started(long deploymentId, Future<DeploymentOutcome> outcome) {}
+
+  /** Deploys the spec's commit of {@code environment}. */
+  public Started deploy(String environment, DeployOptions options, Trigger trigger)
+      throws NotDeployableException, DeploymentRunner.BusyException {
+    SpecSnapshot snapshot =
+        specs.current().orElseThrow(() -> new NotDeployableException("no specs loaded yet"));
+    DeploySpec spec = validSpec(snapshot, environment);
+    PreparedDeployment prepared =
+        runner.prepareUpdate(spec, spec.spec().source().commit(), options, trigger, snapshot.revision());
+    return submit(prepared);
+  }
+
+  public Started submit(PreparedDeployment prepared) {
+    return new Started(prepared.deploymentId(), workers.submit(() -> runner.execute(prepared)));
+  }
+
+  static DeploySpec validSpec(SpecSnapshot snapshot, String environment) throws NotDeployableException {
+    Optional<DeploySpec> spec = Optional.ofNullable(snapshot.valid().get(environment));
+    if (spec.isPresent()) {
+      return spec.get();
+    }
+    boolean invalid = snapshot.invalid().stream().anyMatch(i -> i.environment().equals(environment));
+    throw new NotDeployableException(
+        invalid
+            ? "the spec of " + environment + " is invalid; see GET /status/" + environment
+            : "no environment named '" + environment + "'");
+  }
+
+  @PreDestroy
+  void stop() throws InterruptedException {
+    workers.shutdown();
+    workers.awaitTermination(5, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,212 @@
+package io.sylvan.operator.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sylvan.operator.runtime.HostMetrics;
+import io.sylvan.operator.runtime.Pm2;
+import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.spec.DeploySpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The seed's {@code health-check.sh}: HTTP, critical API paths, performance and version checks
+ * against the app on loopback, retried {@code healthCheck.retries} times {@code interval} apart.
+ * Usable as a pipeline step and on its own.
+ */
+public final class HealthChecker {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Pm2 pm2;
+  private final HttpClient http;
+  private final Sleeper sleeper;
+
+  /** Waiting between tries; a test can make it instant. */
+  @FunctionalInterface
+  public interface Sleeper {
+    void sleep(Duration d) throws InterruptedException;
+  }
+
+  public HealthChecker(Pm2 pm2) {
+    this(pm2, d -> Thread.sleep(d.toMillis()));
+  }
+
+  HealthChecker(Pm2 pm2, Sleeper sleeper) {
+    this.pm2 = pm2;
+    this.sleeper = sleeper;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+  }
+
+  /**
+   * Checks until healthy or out of tries; returns the last report. {@code expectedCommit} is the
+   * commit that must serve.
+   */
+  public HealthReport check(DeploySpec spec, String expectedCommit, int tries)
+      throws InterruptedException {
+    DeploySpec.HealthCheck hc = spec.spec().healthCheck();
+    HealthReport report = null;
+    for (int i = 1; i <= tries; i++) {
+      report = checkOnce(spec, expectedCommit);
+      if (report.healthy() || i == tries) {
+        return report;
+      }
+      sleeper.sleep(hc.interval());
+    }
+    return report;
+  }
+
+  /** One round of all four checks. */
+  public HealthReport checkOnce(DeploySpec spec, String expectedCommit) {
+    DeploySpec.HealthCheck hc = spec.spec().healthCheck();
+    int port = spec.spec().process().port();
+    Map<String, String> checks = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+
+    long t0 = System.nanoTime();
+    Optional<HttpResponse<String>> main = get(port, hc.path(), hc.timeout());
+    long responseTime = (System.nanoTime() - t0) / 1_000_000;
+    JsonNode body = main.map(r -> parse(r.body())).orElse(null);
+    if (main.isPresent() && main.get().statusCode() == 200) {
+      checks.put("http", HealthReport.PASS);
+    } else {
+      checks.put("http", HealthReport.FAIL);
+      problems.add(
+          "GET "
+              + hc.path()
+              + (main.isPresent()
+                  ? " answered " + main.get().statusCode()
+                  : " did not answer within " + DeploymentLog.seconds(hc.timeout())));
+    }
+
+    boolean apiOk = true;
+    for (String path : hc.criticalPaths()) {
+      Optional<HttpResponse<String>> r = get(port, path, hc.timeout());
+      int code = r.map(HttpResponse::statusCode).orElse(0);
+      if (code < 200 || code > 299) {
+        apiOk = false;
+        problems.add("GET " + path + (code == 0 ? " did not answer" : " answered " + code));
+      }
+    }
+    checks.put("api", apiOk ? HealthReport.PASS : HealthReport.FAIL);
+
+    List<Pm2Process> instances = Pm2.byName(safeJlist(), spec.metadata().name());
+    long memoryBytes = instances.stream().mapToLong(Pm2Process::memoryBytes).sum();
+    double cpu =
+        instances.isEmpty()
+            ? 0
+            : instances.stream().mapToDouble(Pm2Process::cpuPercent).average().orElse(0);
+    long totalMemory = HostMetrics.totalMemoryBytes();
+    double memoryPercent = totalMemory > 0 ? 100.0 * memoryBytes / totalMemory : 0;
+    boolean perfOk = true;
+    if (responseTime > hc.maxResponseTime().toMillis()) {
+      perfOk = false;
+      problems.add(
+          "response time " + responseTime + " ms over " + hc.maxResponseTime().toMillis() + " ms");
+    }
+    if (memoryPercent > hc.maxMemoryPercent()) {
+      perfOk = false;
+      problems.add(String.format("memory %.0f%% over %d%%", memoryPercent, hc.maxMemoryPercent()));
+    }
+    if (cpu > hc.maxCpuPercent()) {
+      perfOk = false;
+      problems.add(String.format("CPU %.0f%% over %d%%", cpu, hc.maxCpuPercent()));
+    }
+    checks.put("performance", perfOk ? HealthReport.PASS : HealthReport.FAIL);
+
+    String reportedCommit = body == null ? null : text(body, "commit");
+    String reportedVersion = body == null ? null : text(body, "version");
+    boolean versionOk;
+    if (hc.expectCommit()) {
+      versionOk = reportedCommit != null && sameCommit(reportedCommit, expectedCommit);
+      if (!versionOk) {
+        problems.add(
+            "the app reports commit "
+                + (reportedCommit == null ? "nothing" : reportedCommit)
+                + ", expected "
+                + expectedCommit);
+      }
+    } else {
+      // The app does not report its commit: PM2's environment of every instance must name it.
+      versionOk =
+          !instances.isEmpty()
+              && instances.stream()
+                  .allMatch(p -> expectedCommit.equals(p.env().get("SYLVAN_COMMIT")));
+      if (!versionOk) {
+        problems.add("PM2 does not run commit " + expectedCommit + " on every instance");
+      }
+    }
+    checks.put("version", versionOk ? HealthReport.PASS : HealthReport.FAIL);
+
+    boolean healthy = checks.values().stream().allMatch(HealthReport.PASS::equals);
+    return new HealthReport(
+        healthy ? HealthReport.HEALTHY : HealthReport.UNHEALTHY,
+        checks,
+        new HealthReport.Metrics(responseTime, memoryBytes / (1024 * 1024), round1(cpu)),
+        reportedVersion,
+        reportedCommit != null ? reportedCommit : expectedCommit,
+        healthy ? null : String.join("; ", problems),
+        Instant.now());
+  }
+
+  private List<Pm2Process> safeJlist() {
+    try {
+      return pm2.jlist();
+    } catch (RuntimeException e) {
+      return List.of();
+    }
+  }
+
+  private Optional<HttpResponse<String>> get(int port, String path, Duration timeout) {
+    try {
+      HttpRequest req =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .timeout(timeout)
+              .header("User-Agent", "sylvan-operator-health")
+              .GET()
+              .build();
+      return Optional.of(http.send(req, HttpResponse.BodyHandlers.ofString()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  private static JsonNode parse(String body) {
+    try {
+      return JSON.readTree(body);
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode n = body.get(field);
+    return n == null || n.isNull() ? null : n.asText();
+  }
+
+  /** Apps often report a short sha: at least 7 characters that start the full one match. */
+  static boolean sameCommit(String reported, String expected) {
+    String r = reported.trim().toLowerCase();
+    return r.length() >= 7 && expected.toLowerCase().startsWith(r);
+  }
+
+  private static double round1(double v) {
+    return Math.round(v * 10) / 10.0;
+  }
+}

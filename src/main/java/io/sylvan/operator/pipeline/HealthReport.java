@@ -1,0 +1,33 @@
+package io.sylvan.operator.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The seed's health document: {@code {"status":"healthy","checks":{"http":"pass",...},
+ * "metrics":{"responseTime":145,"memoryUsage":512,"cpuUsage":23},"version":"1.2.3","commit":...}}.
+ * {@code message} says why it is unhealthy.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record HealthReport(
+    String status,
+    Map<String, String> checks,
+    Metrics metrics,
+    String version,
+    String commit,
+    String message,
+    Instant timestamp) {
+
+  public static final String HEALTHY = "healthy";
+  public static final String UNHEALTHY = "unhealthy";
+  public static final String PASS = "pass";
+  public static final String FAIL = "fail";
+
+  /** Response time in ms, memory of all instances in MB, CPU in percent. */
+  public record Metrics(long responseTime, long memoryUsage, double cpuUsage) {}
+
+  public boolean healthy() {
+    return HEALTHY.equals(status);
+  }
+}

@@ -1,0 +1,42 @@
+package io.sylvan.operator.pipeline;
+
+import java.util.List;
+
+/** The order of the steps, declared once. */
+public final class PipelineSteps {
+
+  private PipelineSteps() {}
+
+  /** An update or initial deployment: build beside the serving release, then switch. */
+  public static List<Step> update() {
+    return List.of(
+        new ValidateStep(),
+        new CheckoutStep(),
+        new BackupStep(),
+        new MigrateStep(),
+        new CleanCacheStep(),
+        new ReuseDependenciesStep(),
+        new InstallStep(),
+        new BuildStep(),
+        new SwitchReleaseStep(),
+        new ReloadStep(),
+        new VerifyReleaseStep(),
+        new HealthCheckStep());
+  }
+
+  /**
+   * Making a release that is already built serve again: a rollback, or correcting drift when the
+   * desired release is on disk. Never rebuilds.
+   */
+  public static List<Step> activate(boolean restoreEnv) {
+    return restoreEnv
+        ? List.of(
+            new RestoreEnvStep(),
+            new SwitchReleaseStep(),
+            new ReloadStep(),
+            new VerifyReleaseStep(),
+            new HealthCheckStep())
+        : List.of(
+            new SwitchReleaseStep(), new ReloadStep(), new VerifyReleaseStep(), new HealthCheckStep());
+  }
+}

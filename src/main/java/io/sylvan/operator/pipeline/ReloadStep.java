@@ -1,0 +1,68 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.runtime.Pm2;
+import io.sylvan.operator.runtime.Pm2Process;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies the PM2 process definition: {@code start} on an initial deployment, otherwise a reload
+ * (one instance at a time, {@code --update-env}). PM2 exits 0 on failures, so each attempt is
+ * judged by {@code jlist}; 3 attempts 5 s apart (seed).
+ */
+final class ReloadStep implements Step {
+
+  static final int ATTEMPTS = 3;
+  static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+  static final Duration PM2_TIMEOUT = Duration.ofMinutes(3);
+
+  @Override
+  public String name() {
+    return "Reloading PM2";
+  }
+
+  @Override
+  public Phase phase() {
+    return Phase.DEPLOY;
+  }
+
+  @Override
+  public String run(DeploymentContext ctx) throws StepFailure {
+    Pm2 pm2 = ctx.tools().pm2();
+    Map<String, String> env = ctx.processEnv();
+    StringBuilder out = new StringBuilder();
+    String problem = null;
+    for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      List<Pm2Process> before = Pm2.byName(pm2.jlist(), ctx.appName());
+      CommandResult r;
+      if (before.isEmpty()) {
+        ctx.log().info("Starting " + ctx.appName() + " under PM2 (attempt " + attempt + ")");
+        r = pm2.start(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
+      } else {
+        ctx.log().info("Reloading " + ctx.appName() + " (attempt " + attempt + ")");
+        r = pm2.startOrReload(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
+      }
+      out.append(r.output());
+      problem = ProcessCheck.problem(pm2.jlist(), ctx, false);
+      if (problem == null) {
+        return out.toString();
+      }
+      ctx.log().warn("PM2 " + (before.isEmpty() ? "start" : "reload") + " attempt " + attempt + ": " + problem);
+      if (attempt < ATTEMPTS) {
+        sleep(RETRY_DELAY);
+      }
+    }
+    throw new StepFailure("RELOAD_FAILED", "PM2 did not run " + ctx.shortCommit() + " after " + ATTEMPTS + " attempts: " + problem, out.toString());
+  }
+
+  private static void sleep(Duration d) throws StepFailure {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StepFailure("INTERRUPTED", "interrupted while waiting to retry the reload");
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.runtime.CommandRunner;
+import io.sylvan.operator.runtime.Git;
+import io.sylvan.operator.runtime.Pm2;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+/**
+ * The external tools a pipeline run drives and the operator's own files on disk: git mirrors
+ * under {@code <data-dir>/mirrors}, the launcher and the ecosystem file. {@code healthSink}
+ * records each health report (database row and health log).
+ */
+public record Toolbox(
+    CommandRunner runner,
+    Git git,
+    Pm2 pm2,
+    HealthChecker healthChecker,
+    Path dataDir,
+    Path launcher,
+    Path ecosystemFile,
+    BiConsumer<DeploymentContext, HealthReport> healthSink) {
+
+  /** The cached bare mirror of an app repository, keyed by a hash of its URL. */
+  public Path mirrorFor(String repository) {
+    return dataDir.resolve("mirrors").resolve(Hashes.sha256(repository).substring(0, 16) + ".git");
+  }
+}

@@ -1,0 +1,133 @@
+package io.sylvan.operator.pipeline;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.runtime.CommandRunner;
+import io.sylvan.operator.runtime.Git;
+import io.sylvan.operator.runtime.Pm2;
+import io.sylvan.operator.runtime.ProcessCommandRunner;
+import io.sylvan.operator.state.DeploymentRecorder;
+import io.sylvan.operator.state.HealthCheckRecord;
+import io.sylvan.operator.state.HealthStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+
+/**
+ * Builds the {@link Toolbox} once: the command runner, git, PM2 and the health checker, and puts
+ * the launcher and the ecosystem file that ship in the jar on disk under {@code
+ * <data-dir>/runtime}, where PM2 can run them.
+ */
+@ApplicationScoped
+public class ToolboxProducer {
+
+  static final String LAUNCHER_RESOURCE = "launcher/sylvan-launcher.js";
+  static final String ECOSYSTEM_RESOURCE = "operator/ecosystem.config.js";
+  private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Inject OperatorConfig config;
+  @Inject DeploymentRecorder recorder;
+
+  private volatile Toolbox toolbox;
+
+  public Toolbox get() {
+    Toolbox t = toolbox;
+    if (t == null) {
+      synchronized (this) {
+        if (toolbox == null) {
+          toolbox = create();
+        }
+        t = toolbox;
+      }
+    }
+    return t;
+  }
+
+  public Pm2 pm2() {
+    return get().pm2();
+  }
+
+  private Toolbox create() {
+    CommandRunner runner = new ProcessCommandRunner();
+    Pm2 pm2 = new Pm2(runner, config.pm2().command(), config.pm2().home());
+    Path dataDir = config.dataDir().toAbsolutePath().normalize();
+    Path runtimeDir = dataDir.resolve("runtime");
+    Path launcher = extract(LAUNCHER_RESOURCE, runtimeDir.resolve("sylvan-launcher.js"));
+    Path ecosystem = extract(ECOSYSTEM_RESOURCE, runtimeDir.resolve("ecosystem.config.js"));
+    return new Toolbox(
+        runner,
+        new Git(runner),
+        pm2,
+        new HealthChecker(pm2),
+        dataDir,
+        launcher,
+        ecosystem,
+        this::recordHealth);
+  }
+
+  /** A health report goes to the database and, in the seed's JSON, to the health-checks log. */
+  private void recordHealth(DeploymentContext ctx, HealthReport report) {
+    HealthCheckRecord r = new HealthCheckRecord();
+    r.environment = ctx.environment();
+    r.deploymentId = ctx.deploymentId();
+    r.status = report.healthy() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY;
+    r.checks = new LinkedHashMap<>(report.checks());
+    r.responseTimeMs = report.metrics().responseTime();
+    r.memoryUsageMb = report.metrics().memoryUsage();
+    r.cpuUsagePercent = report.metrics().cpuUsage();
+    r.version = report.version();
+    r.gitCommit = report.commit();
+    r.message = ctx.log().redacted(report.message());
+    r.checkedAt = report.timestamp();
+    recorder.saveHealth(r);
+    writeHealthLog(ctx.root(), report);
+  }
+
+  /** {@code <root>/logs/health-checks/health_<ts>.log}, the seed's JSON document. */
+  public static Path writeHealthLog(Path root, HealthReport report) {
+    Path dir = root.resolve("logs").resolve("health-checks");
+    try {
+      Files.createDirectories(dir);
+      Path file = dir.resolve("health_" + LocalDateTime.now().format(TS) + ".log");
+      Files.writeString(
+          file,
+          JSON.writeValueAsString(report) + "\n",
+          java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the health log under " + dir, e);
+    }
+  }
+
+  private static Path extract(String resource, Path target) {
+    try (InputStream in =
+        Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException("the operator jar lacks " + resource);
+      }
+      Files.createDirectories(target.getParent());
+      Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + target, e);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.sylvan.operator.reconcile;
+
+/**
+ * Every condition reason the operator writes, in one place (Flux style). The status model and the
+ * operations runbook explain each; tests and alerts match on them.
+ */
+public final class Reasons {
+
+  private Reasons() {}
+
+  /** Desired commit serves and passed its health check. */
+  public static final String RECONCILIATION_SUCCEEDED = "ReconciliationSucceeded";
+
+  /** A pipeline run is under way. */
+  public static final String PROGRESSING = "Progressing";
+
+  /** The serving state differs from the spec; the next phase corrects it. */
+  public static final String DRIFT_DETECTED = "DriftDetected";
+
+  /** Drift seen in {@code reconcile.mode: warn}: reported, not corrected. */
+  public static final String DRIFT_REPORTED = "DriftReported";
+
+  /** Nothing of this environment has been deployed yet. */
+  public static final String NOT_DEPLOYED = "NotDeployed";
+
+  /** The spec file does not validate; see the condition message for file:line:column. */
+  public static final String INVALID_SPEC = "InvalidSpec";
+
+  /** The spec file disappeared from the spec source; what runs is left alone. */
+  public static final String SPEC_REMOVED = "SpecRemoved";
+
+  /** The spec source (folder or git repository) could not be read; the last good view is kept. */
+  public static final String SPEC_SOURCE_UNAVAILABLE = "SpecSourceUnavailable";
+
+  /** The app's source repository could not be fetched (transient: retried with backoff). */
+  public static final String SOURCE_UNAVAILABLE = "SourceUnavailable";
+
+  /** The desired commit does not exist in the app's repository. */
+  public static final String COMMIT_NOT_FOUND = "CommitNotFound";
+
+  /** A pre-deploy or build step failed: the previous release keeps serving. */
+  public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
+
+  /** The desired commit failed after going live and was rolled back; not retried. */
+  public static final String ROLLED_BACK = "RolledBack";
+
+  /** The rollback failed as well: a person must act. */
+  public static final String ROLLBACK_FAILED = "RollbackFailed";
+
+  /** A person rolled back by hand; the loop keeps that commit until the spec names another. */
+  public static final String MANUAL_ROLLBACK_PINNED = "ManualRollbackPinned";
+
+  /** Reconciliation is suspended by the spec or by a person. */
+  public static final String SUSPENDED = "Suspended";
+
+  /** A deployment was cut short because the operator stopped; reconciled again at start. */
+  public static final String OPERATOR_RESTARTED = "OperatorRestarted";
+
+  /** Another operator instance holds this environment's lock (transient). */
+  public static final String LOCK_BUSY = "LockBusy";
+
+  /** The health check of the serving release failed outside a deployment. */
+  public static final String HEALTH_CHECK_FAILED = "HealthCheckFailed";
+}

@@ -1,0 +1,98 @@
+package io.sylvan.operator.state;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Records deployments, steps and health results as they happen. Each call is its own short
+ * transaction: no transaction stays open while a command runs.
+ */
+@ApplicationScoped
+@Transactional
+public class DeploymentRecorder {
+
+  /** Inserts a deployment in status {@code in_progress}; the environment row must exist. */
+  public long start(Deployment d) {
+    d.status = DeploymentStatus.IN_PROGRESS;
+    if (d.startedAt == null) {
+      d.startedAt = Instant.now();
+    }
+    d.persist();
+    return d.id;
+  }
+
+  public long stepStarted(long deploymentId, int seq, String name, String phase) {
+    DeploymentStepRecord s = new DeploymentStepRecord();
+    s.deploymentId = deploymentId;
+    s.seq = seq;
+    s.name = name;
+    s.phase = phase;
+    s.status = StepStatus.RUNNING;
+    s.startedAt = Instant.now();
+    s.persist();
+    return s.id;
+  }
+
+  public void stepFinished(long stepId, StepStatus status, String output, String error) {
+    DeploymentStepRecord s = DeploymentStepRecord.findById(stepId);
+    s.status = status;
+    s.endedAt = Instant.now();
+    s.durationMs = Duration.between(s.startedAt, s.endedAt).toMillis();
+    s.output = DeploymentStepRecord.tail(output);
+    s.error = error;
+  }
+
+  public void stepSkipped(long deploymentId, int seq, String name, String phase, String reason) {
+    DeploymentStepRecord s = new DeploymentStepRecord();
+    s.deploymentId = deploymentId;
+    s.seq = seq;
+    s.name = name;
+    s.phase = phase;
+    s.status = StepStatus.SKIPPED;
+    s.output = reason;
+    s.persist();
+  }
+
+  /** Sets the outcome; {@code update} may fill version, backup path and error fields. */
+  public void finish(long deploymentId, DeploymentStatus status, java.util.function.Consumer<Deployment> update) {
+    Deployment d = Deployment.findById(deploymentId);
+    d.status = status;
+    d.endedAt = Instant.now();
+    update.accept(d);
+  }
+
+  public void markRolledBack(long deploymentId) {
+    Deployment d = Deployment.findById(deploymentId);
+    d.status = DeploymentStatus.ROLLED_BACK;
+  }
+
+  public void saveHealth(HealthCheckRecord record) {
+    record.persist();
+  }
+
+  /**
+   * Closes deployments left {@code in_progress} by an operator that died, as failed with {@code
+   * code}; returns the environments they belonged to.
+   */
+  public List<String> closeInterrupted(String code, String message) {
+    List<Deployment> open = Deployment.findInProgress();
+    for (Deployment d : open) {
+      d.status = DeploymentStatus.FAILED;
+      d.endedAt = Instant.now();
+      d.errorCode = code;
+      d.errorMessage = message;
+      DeploymentStepRecord.<DeploymentStepRecord>list(
+              "deploymentId = ?1 and status = ?2", d.id, StepStatus.RUNNING)
+          .forEach(
+              s -> {
+                s.status = StepStatus.FAILED;
+                s.endedAt = d.endedAt;
+                s.error = message;
+              });
+    }
+    return open.stream().map(d -> d.environment).distinct().toList();
+  }
+}
