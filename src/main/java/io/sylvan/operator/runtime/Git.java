@@ -1,0 +1,289 @@
+package io.sylvan.operator.runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The git operations of a deployment: a bare mirror per repository, fetched on every reconcile, and
+ * one independent checkout per release. Every call runs {@code git} non-interactively ({@code
+ * GIT_TERMINAL_PROMPT=0}, stdin at end-of-file) and every error message has URL credentials
+ * replaced by {@code ***}.
+ */
+public class Git {
+
+  /** Local operations (cat-file, rev-parse, checkout of a hard-linked clone) take milliseconds. */
+  static final Duration LOCAL_TIMEOUT = Duration.ofSeconds(60);
+
+  public static final String REVISION_FILE = "REVISION";
+
+  private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-fA-F]{4,64}");
+  private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+  private static final Pattern URL_CREDENTIALS =
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
+
+  private final CommandRunner runner;
+  private final String gitCommand;
+
+  public Git(CommandRunner runner) {
+    this(runner, "git");
+  }
+
+  public Git(CommandRunner runner, String gitCommand) {
+    this.runner = runner;
+    this.gitCommand = gitCommand;
+  }
+
+  /**
+   * Creates a bare mirror of {@code repositoryUrlOrPath} in {@code mirrorDir} on first use, and
+   * fetches (pruning deleted refs) on later calls. A first clone goes to a temporary sibling and is
+   * renamed into place only when complete, so an interrupted clone never looks like a mirror.
+   */
+  public void ensureMirror(String repositoryUrlOrPath, Path mirrorDir, Duration timeout) {
+    List<String> secrets = urlSecrets(repositoryUrlOrPath);
+    if (isGitDir(mirrorDir)) {
+      // The spec may have changed the repository URL (or its token) since the mirror was made.
+      run(
+          timeout,
+          secrets,
+          "--git-dir=" + mirrorDir,
+          "remote",
+          "set-url",
+          "origin",
+          repositoryUrlOrPath);
+      run(timeout, secrets, "--git-dir=" + mirrorDir, "remote", "update", "--prune");
+      return;
+    }
+    if (Files.exists(mirrorDir) && !isEmptyDirectory(mirrorDir)) {
+      throw new GitException(mirrorDir + " exists and is not a git mirror");
+    }
+    Path partial = sibling(mirrorDir, ".partial-");
+    try {
+      createParent(mirrorDir);
+      run(timeout, secrets, "clone", "--mirror", "--", repositoryUrlOrPath, partial.toString());
+      Files.deleteIfExists(mirrorDir);
+      Files.move(partial, mirrorDir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new GitException("cannot create mirror " + mirrorDir + ": " + e.getMessage(), e);
+    } finally {
+      deleteRecursively(partial);
+    }
+  }
+
+  /** Whether {@code sha} names a commit in the repository {@code mirrorDir}. */
+  public boolean commitExists(Path mirrorDir, String sha) {
+    requireObjectId(sha);
+    requireGitDir(mirrorDir);
+    CommandResult result =
+        runner.run(
+            command(LOCAL_TIMEOUT, List.of())
+                .args("--git-dir=" + mirrorDir, "cat-file", "-e", sha + "^{commit}")
+                .build());
+    if (result.timedOut()) {
+      throw new GitException(result.describe());
+    }
+    return result.ok();
+  }
+
+  /**
+   * Creates {@code releaseDir} holding a working tree of exactly {@code sha} (detached HEAD) and a
+   * {@code REVISION} file with the full sha, Capistrano style.
+   *
+   * <p>Why a plain local clone of the mirror: git hard-links the object files (immutable, so safe
+   * to share) and copies everything mutable, so the release has its own refs, index and config and
+   * survives anything that later happens to the mirror (fetch --prune, gc). {@code clone --shared}
+   * would point at the mirror's object store through alternates, and a gc there could delete
+   * objects the release needs; {@code git archive | tar} needs a pipe, drops {@code export-ignore}
+   * files and leaves no {@code .git} for build tools that ask git for the commit; {@code worktree
+   * add} writes into the mirror. The clone goes to a temporary sibling that is renamed into place
+   * once checked out, so a failed checkout leaves no half release behind.
+   */
+  public void checkout(Path mirrorDir, String sha, Path releaseDir, Duration timeout) {
+    requireObjectId(sha);
+    requireGitDir(mirrorDir);
+    if (Files.exists(releaseDir)) {
+      throw new GitException("release directory " + releaseDir + " already exists");
+    }
+    String fullSha = resolve(mirrorDir, sha);
+    Path partial = sibling(releaseDir, ".partial-");
+    try {
+      createParent(releaseDir);
+      run(
+          timeout,
+          List.of(),
+          "clone",
+          "--quiet",
+          "--no-checkout",
+          "--",
+          mirrorDir.toAbsolutePath().toString(),
+          partial.toString());
+      run(timeout, List.of(), "-C", partial.toString(), "checkout", "--quiet", "--detach", fullSha);
+      String head = resolve(partial, "HEAD");
+      if (!head.equals(fullSha)) {
+        throw new GitException("checkout of " + fullSha + " in " + releaseDir + " gave " + head);
+      }
+      Files.writeString(partial.resolve(REVISION_FILE), fullSha + "\n", StandardCharsets.UTF_8);
+      Files.move(partial, releaseDir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new GitException("cannot create release " + releaseDir + ": " + e.getMessage(), e);
+    } finally {
+      deleteRecursively(partial);
+    }
+  }
+
+  /** The full sha of commit {@code rev} (sha prefix, branch, tag, HEAD) in {@code repoDir}. */
+  public String resolve(Path repoDir, String rev) {
+    if (rev == null || rev.isBlank() || rev.startsWith("-")) {
+      throw new IllegalArgumentException("not a revision: " + rev);
+    }
+    Path abs = repoDir.toAbsolutePath();
+    Command.Builder command =
+        command(LOCAL_TIMEOUT, List.of())
+            .args("-C", abs.toString(), "rev-parse", "--verify", "--quiet", rev + "^{commit}");
+    if (abs.getParent() != null) {
+      // A directory that is not a repository must fail, not resolve in an enclosing repository.
+      command.env("GIT_CEILING_DIRECTORIES", abs.getParent().toString());
+    }
+    String sha = run(command).output().strip();
+    if (!FULL_SHA.matcher(sha).matches()) {
+      throw new GitException("cannot resolve " + rev + " in " + repoDir + ": " + sha);
+    }
+    return sha;
+  }
+
+  /** The installed git's version, e.g. {@code 2.39.5}. */
+  public String version() {
+    String out = run(LOCAL_TIMEOUT, List.of(), "--version").output().strip();
+    return out.startsWith("git version ") ? out.substring("git version ".length()) : out;
+  }
+
+  /** Replaces {@code user:token@} in every URL of {@code text} with {@code ***@}. */
+  public static String redactUrls(String text) {
+    return text == null ? null : URL_CREDENTIALS.matcher(text).replaceAll("$1***@");
+  }
+
+  private CommandResult run(Duration timeout, List<String> secrets, String... args) {
+    return run(command(timeout, secrets).args(args));
+  }
+
+  private CommandResult run(Command.Builder command) {
+    CommandResult result = runner.run(command.build());
+    if (!result.ok()) {
+      throw new GitException(result.describe());
+    }
+    return result;
+  }
+
+  private Command.Builder command(Duration timeout, List<String> secrets) {
+    return Command.builder(gitCommand)
+        .timeout(timeout)
+        .secrets(secrets)
+        // Never wait for a password on a terminal that nobody watches.
+        .env("GIT_TERMINAL_PROMPT", "0")
+        // Inherited from a git hook or shell, these would silently redirect every command.
+        .removeEnv("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY");
+  }
+
+  /** The userinfo of a URL (and its password part) so the runner masks them in all output. */
+  static List<String> urlSecrets(String url) {
+    List<String> secrets = new ArrayList<>();
+    Matcher m = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://([^/@\\s]+)@").matcher(url);
+    if (m.find()) {
+      String userInfo = m.group(1);
+      secrets.add(userInfo);
+      int colon = userInfo.indexOf(':');
+      if (colon >= 0) {
+        secrets.add(userInfo.substring(colon + 1));
+      }
+      try {
+        // git may print the percent-decoded form.
+        String decoded = URI.create(url).getUserInfo();
+        if (decoded != null) {
+          secrets.add(decoded);
+        }
+      } catch (IllegalArgumentException ignored) {
+        // Not a URI java understands; the raw form is masked anyway.
+      }
+    }
+    return secrets;
+  }
+
+  private static void requireObjectId(String sha) {
+    if (sha == null || !OBJECT_ID.matcher(sha).matches()) {
+      throw new IllegalArgumentException("not a commit sha: " + sha);
+    }
+  }
+
+  private static void requireGitDir(Path dir) {
+    if (!isGitDir(dir)) {
+      throw new GitException(dir + " is not a git repository");
+    }
+  }
+
+  private static boolean isGitDir(Path dir) {
+    return Files.isRegularFile(dir.resolve("HEAD")) && Files.isDirectory(dir.resolve("objects"));
+  }
+
+  private static boolean isEmptyDirectory(Path dir) {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Path sibling(Path dir, String marker) {
+    Path abs = dir.toAbsolutePath();
+    return abs.resolveSibling(abs.getFileName() + marker + UUID.randomUUID());
+  }
+
+  private static void createParent(Path dir) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+              Files.deleteIfExists(d);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (NoSuchFileException ignored) {
+      // Already gone.
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package io.sylvan.operator.runtime;
+
+/** A git operation failed. Messages never contain URL credentials. */
+public class GitException extends RuntimeException {
+
+  public GitException(String message) {
+    super(Git.redactUrls(message));
+  }
+
+  public GitException(String message, Throwable cause) {
+    super(Git.redactUrls(message), cause);
+  }
+}

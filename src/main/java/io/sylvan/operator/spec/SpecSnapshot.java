@@ -1,0 +1,43 @@
+package io.sylvan.operator.spec;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything one load of the spec source found: the valid environments and the files that are
+ * broken. A broken file never hides another file's valid environment, except when two files claim
+ * the same environment: then both are invalid, because the operator cannot know which one is meant.
+ *
+ * @param revision what was loaded: the spec repository's commit sha for git, or {@code "dir:"} and
+ *     a short sha256 of the files' names and contents for a local folder
+ * @param loadedAt when the source was read
+ * @param valid the valid specs by environment name, in file order
+ * @param invalid the files with errors, in file order
+ */
+public record SpecSnapshot(
+    String revision, Instant loadedAt, Map<String, DeploySpec> valid, List<InvalidSpec> invalid) {
+
+  public SpecSnapshot {
+    Objects.requireNonNull(revision, "revision");
+    Objects.requireNonNull(loadedAt, "loadedAt");
+    valid = Collections.unmodifiableMap(new LinkedHashMap<>(valid));
+    invalid = List.copyOf(invalid);
+  }
+
+  /**
+   * A spec file that could not be used.
+   *
+   * @param environment {@code metadata.environment} if it could be read, else the file's base name
+   * @param file the file name
+   * @param errors why, never empty
+   */
+  public record InvalidSpec(String environment, String file, List<SpecError> errors) {
+    public InvalidSpec {
+      errors = List.copyOf(errors);
+    }
+  }
+}
