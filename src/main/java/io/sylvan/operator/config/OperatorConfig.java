@@ -20,6 +20,31 @@ public interface OperatorConfig {
 
   Pm2 pm2();
 
+  Reconcile reconcile();
+
+  Notify notify();
+
+  /** The reconcile loop. Each environment's own interval is {@code spec.reconcile.interval}. */
+  interface Reconcile {
+    /** How often the loop wakes to see which environments are due (and for liveness). */
+    @WithDefault("2s")
+    Duration tick();
+
+    /** Whether the loop runs at all; off, only API calls deploy. */
+    @WithDefault("true")
+    boolean enabled();
+  }
+
+  /** Alerts: a JSON POST with a Slack-compatible {@code text} to a webhook. */
+  interface Notify {
+    /** The webhook URL; unset means no alerts. */
+    Optional<String> url();
+
+    /** Tries per alert, with exponential backoff between them. */
+    @WithDefault("5")
+    int attempts();
+  }
+
   /** Where the desired state comes from: a local folder, or a folder inside a git repository. */
   interface Specs {
     /** Local folder of {@code *.yaml} specs, used when no git URL is set. */
@@ -35,6 +60,10 @@ public interface OperatorConfig {
     /** The folder inside the git repository that holds the specs. */
     @WithDefault("deploy-specs")
     String gitPath();
+
+    /** How often the spec source is read (git: fetched) when no webhook says so sooner. */
+    @WithDefault("15s")
+    Duration pollInterval();
 
     /** How long a fetch of the spec repository may take. */
     @WithDefault("60s")

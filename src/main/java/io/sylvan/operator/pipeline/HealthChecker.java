@@ -103,13 +103,13 @@ public final class HealthChecker {
     }
     checks.put("api", apiOk ? HealthReport.PASS : HealthReport.FAIL);
 
-    List<Pm2Process> instances = Pm2.byName(safeJlist(), spec.metadata().name());
+    List<Pm2Process> instances = Pm2Process.byName(safeJlist(), spec.metadata().name());
     long memoryBytes = instances.stream().mapToLong(Pm2Process::memoryBytes).sum();
     double cpu =
         instances.isEmpty()
             ? 0
             : instances.stream().mapToDouble(Pm2Process::cpuPercent).average().orElse(0);
-    long totalMemory = HostMetrics.totalMemoryBytes();
+    long totalMemory = new HostMetrics().totalMemoryBytes();
     double memoryPercent = totalMemory > 0 ? 100.0 * memoryBytes / totalMemory : 0;
     boolean perfOk = true;
     if (responseTime > hc.maxResponseTime().toMillis()) {

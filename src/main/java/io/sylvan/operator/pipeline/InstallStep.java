@@ -34,7 +34,7 @@ final class InstallStep implements Step {
       PackageManager pm =
           PackageManager.detect(ctx.releaseDir())
               .orElseThrow(() -> new StepFailure("NO_LOCKFILE", "no lockfile in " + ctx.releaseDir()));
-      argv = pm.installCommand();
+      argv = pm.installArgv();
     } else {
       argv = CommandLine.split(ctx.s().build().install());
     }

@@ -18,7 +18,7 @@ final class ProcessCheck {
 
   /** Null when PM2 runs the context's release as the spec asks, else what is wrong. */
   static String problem(List<Pm2Process> all, DeploymentContext ctx, boolean strictRestarts) {
-    List<Pm2Process> app = Pm2.byName(all, ctx.appName());
+    List<Pm2Process> app = Pm2Process.byName(all, ctx.appName());
     int want = ctx.s().process().instances();
     if (app.isEmpty()) {
       return "no PM2 process named " + ctx.appName();
@@ -28,8 +28,8 @@ final class ProcessCheck {
     }
     Path release = realPath(ctx.releaseDir());
     for (Pm2Process p : app) {
-      if (!"online".equals(p.status())) {
-        return "instance " + p.pmId() + " is " + p.status();
+      if (!p.online()) {
+        return "instance " + p.pmId() + " is " + p.status().wire();
       }
       String commit = p.env().get("SYLVAN_COMMIT");
       if (!ctx.commit().equals(commit)) {

@@ -35,7 +35,7 @@ final class ReloadStep implements Step {
     StringBuilder out = new StringBuilder();
     String problem = null;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-      List<Pm2Process> before = Pm2.byName(pm2.jlist(), ctx.appName());
+      List<Pm2Process> before = Pm2Process.byName(pm2.jlist(), ctx.appName());
       CommandResult r;
       if (before.isEmpty()) {
         ctx.log().info("Starting " + ctx.appName() + " under PM2 (attempt " + attempt + ")");

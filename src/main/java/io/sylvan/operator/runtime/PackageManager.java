@@ -68,6 +68,14 @@ public enum PackageManager {
     return present.stream().findFirst();
   }
 
+  /**
+   * The package manager a tree with these top-level file names needs (read from git before any
+   * checkout); the enum's order decides between several lockfiles.
+   */
+  public static Optional<PackageManager> fromFileNames(java.util.Collection<String> names) {
+    return List.of(values()).stream().filter(pm -> names.contains(pm.lockfile)).findFirst();
+  }
+
   /** {@code <executable> --version}, or empty when it is not installed or fails. */
   public Optional<String> version(CommandRunner runner) {
     try {

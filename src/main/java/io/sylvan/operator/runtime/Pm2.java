@@ -47,6 +47,11 @@ public class Pm2 {
   }
 
   /** All processes the daemon knows (starting the daemon if it is not running). */
+  /** The pm2 executable this client runs. */
+  public String command() {
+    return pm2Command;
+  }
+
   public List<Pm2Process> jlist() {
     CommandResult result = run(DEFAULT_TIMEOUT, Map.of(), null, "jlist");
     if (!result.ok()) {

@@ -73,12 +73,19 @@ public class DeploymentRecorder {
     record.persist();
   }
 
+  /** Environments with a deployment still marked {@code in_progress}. */
+  public List<String> environmentsInProgress() {
+    return Deployment.findInProgress().stream().map(d -> d.environment).distinct().toList();
+  }
+
   /**
-   * Closes deployments left {@code in_progress} by an operator that died, as failed with {@code
-   * code}; returns the environments they belonged to.
+   * Closes the deployments of {@code environment} left {@code in_progress} by an operator that
+   * died (the caller holds the environment's lock, so none of them is still running), as failed
+   * with {@code code}. Returns how many it closed.
    */
-  public List<String> closeInterrupted(String code, String message) {
-    List<Deployment> open = Deployment.findInProgress();
+  public int closeInterrupted(String environment, String code, String message) {
+    List<Deployment> open =
+        Deployment.list("environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS);
     for (Deployment d : open) {
       d.status = DeploymentStatus.FAILED;
       d.endedAt = Instant.now();
@@ -93,6 +100,6 @@ public class DeploymentRecorder {
                 s.error = message;
               });
     }
-    return open.stream().map(d -> d.environment).distinct().toList();
+    return open.size();
   }
 }

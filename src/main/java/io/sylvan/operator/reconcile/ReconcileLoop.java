@@ -1,0 +1,222 @@
+package io.sylvan.operator.reconcile;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.spec.SpecCatalog;
+import io.sylvan.operator.spec.SpecSnapshot;
+import io.sylvan.operator.state.DeploymentRecorder;
+import io.sylvan.operator.state.EnvironmentLock;
+import io.sylvan.operator.state.EnvironmentService;
+import io.sylvan.operator.state.Trigger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Drives the {@link Reconciler}: a scheduler tick reads the spec source when due and reconciles
+ * every environment whose requeue time came or whose desired state changed; webhooks and API calls
+ * reconcile at once. Never two reconciles of one environment at a time in this JVM (and the
+ * environment lock covers other operator instances).
+ */
+@ApplicationScoped
+public class ReconcileLoop {
+
+  private static final Logger LOG = Logger.getLogger(ReconcileLoop.class);
+
+  @Inject OperatorConfig config;
+  @Inject SpecCatalog specs;
+  @Inject EnvironmentService environments;
+  @Inject DeploymentRecorder recorder;
+  @Inject EnvironmentLock locks;
+  @Inject Reconciler reconciler;
+
+  private final Map<String, Instant> due = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<ReconcileResult>> running = new ConcurrentHashMap<>();
+  private final Map<String, String> lastDesired = new ConcurrentHashMap<>();
+  private final AtomicInteger threads = new AtomicInteger();
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "sylvan-reconcile-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile Instant lastTick = Instant.now();
+  private volatile Instant lastSpecRead = Instant.EPOCH;
+  private volatile boolean stopping;
+
+  void onStart(@Observes StartupEvent ev) {
+    lastTick = Instant.now();
+    refreshSpecs();
+    recoverInterrupted();
+  }
+
+  void onStop(@Observes ShutdownEvent ev) {
+    stopping = true;
+    workers.shutdownNow();
+  }
+
+  /** The loop's heartbeat; liveness fails when it stops beating. */
+  public Instant lastTick() {
+    return lastTick;
+  }
+
+  public Duration tickInterval() {
+    return config.reconcile().tick();
+  }
+
+  @Scheduled(
+      every = "${sylvan.reconcile.tick:2s}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = LoopDisabled.class)
+  void tick() {
+    lastTick = Instant.now();
+    if (stopping) {
+      return;
+    }
+    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval()) >= 0) {
+      refreshSpecs();
+    }
+    Optional<SpecSnapshot> snapshot = specs.current();
+    if (snapshot.isEmpty()) {
+      return;
+    }
+    Instant now = Instant.now();
+    for (String env : snapshot.get().valid().keySet()) {
+      if (!due.getOrDefault(env, Instant.EPOCH).isAfter(now)) {
+        submit(env, ReconcileRequest.scheduled());
+      }
+    }
+  }
+
+  /** Reads the spec source now (webhook), records it, and reconciles what changed at once. */
+  public SpecSnapshot refreshNow(Trigger trigger) {
+    Optional<SpecSnapshot> s = refreshSpecs();
+    s.ifPresent(snap -> snap.valid().keySet().forEach(env -> submit(env, ReconcileRequest.of(trigger))));
+    return s.orElseGet(() -> specs.current().orElse(null));
+  }
+
+  /**
+   * Reconciles {@code env} now unless it is already being reconciled; returns the run (the one
+   * already going, if so).
+   */
+  public CompletableFuture<ReconcileResult> submit(String env, ReconcileRequest request) {
+    CompletableFuture<ReconcileResult> fresh = new CompletableFuture<>();
+    CompletableFuture<ReconcileResult> existing = running.putIfAbsent(env, fresh);
+    if (existing != null) {
+      return existing;
+    }
+    due.put(env, Instant.now().plus(Duration.ofDays(1)));
+    try {
+      workers.execute(
+          () -> {
+            ReconcileResult result = null;
+            try {
+              result = reconciler.reconcile(env, request);
+              due.put(env, Instant.now().plus(result.requeueAfter()));
+            } catch (RuntimeException e) {
+              LOG.errorf(e, "reconcile of %s", env);
+              due.put(env, Instant.now().plus(Backoff.INITIAL));
+            } finally {
+              running.remove(env, fresh);
+              fresh.complete(result);
+            }
+          });
+    } catch (RuntimeException e) {
+      running.remove(env, fresh);
+      due.put(env, Instant.now());
+      fresh.completeExceptionally(e);
+    }
+    return fresh;
+  }
+
+  public boolean isRunning(String env) {
+    return running.containsKey(env);
+  }
+
+  private Optional<SpecSnapshot> refreshSpecs() {
+    lastSpecRead = Instant.now();
+    try {
+      SpecSnapshot snap = specs.refresh();
+      environments.applySnapshot(snap);
+      for (var e : snap.valid().entrySet()) {
+        String desired = e.getValue().spec().source().commit();
+        String before = lastDesired.put(e.getKey(), desired);
+        if (before != null && !before.equals(desired)) {
+          // A new desired state: reconcile at once, whatever the requeue time says.
+          due.put(e.getKey(), Instant.EPOCH);
+        }
+      }
+      return Optional.of(snap);
+    } catch (Exception e) {
+      // The catalog keeps the last good view and the status says the source is unreadable.
+      LOG.warnf("spec source: %s", e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Crash recovery: deployments left {@code in_progress} by a dead operator are closed as failed
+   * (OperatorRestarted) and their environments reconciled at once. An environment whose lock is
+   * held belongs to a live operator instance and is left alone.
+   */
+  void recoverInterrupted() {
+    try {
+      for (String env : recorder.environmentsInProgress()) {
+        try (var lock = locks.tryLock(env).orElse(null)) {
+          if (lock == null) {
+            continue;
+          }
+          int closed =
+              recorder.closeInterrupted(
+                  env, "OPERATOR_RESTARTED", "the operator stopped during this deployment");
+          if (closed > 0) {
+            LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
+            environments.update(
+                env,
+                e ->
+                    e.setCondition(
+                        io.sylvan.operator.state.Condition.RECONCILING,
+                        true,
+                        Reasons.OPERATOR_RESTARTED,
+                        "a deployment was interrupted by an operator restart; reconciling"));
+            due.put(env, Instant.EPOCH);
+          }
+        }
+      }
+    } catch (Exception e) {
+      LOG.warnf("crash recovery postponed: %s", e.getMessage());
+    }
+  }
+
+  /** Lets tests and a config switch turn the scheduled loop off. */
+  @ApplicationScoped
+  public static class LoopDisabled implements Scheduled.SkipPredicate {
+    @Inject OperatorConfig config;
+
+    @Override
+    public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
+      return !config.reconcile().enabled();
+    }
+  }
+
+  void awaitIdle(Duration timeout) throws InterruptedException {
+    long end = System.nanoTime() + timeout.toNanos();
+    while (!running.isEmpty() && System.nanoTime() < end) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+}
