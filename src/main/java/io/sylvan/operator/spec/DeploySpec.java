@@ -85,10 +85,30 @@ public record DeploySpec(
     public boolean autoInstall() {
       return AUTO.equals(install);
     }
+
+    /** The install command as argv; empty for {@code auto}. Commands never run in a shell. */
+    public List<String> installArgv() {
+      return autoInstall() ? List.of() : CommandLine.split(install);
+    }
+
+    /** The build command as argv. */
+    public List<String> commandArgv() {
+      return CommandLine.split(command);
+    }
   }
 
   /** Optional database migration (seed scenario 4); {@code null} in {@link Spec} when absent. */
-  public record Migrate(String command, String backupCommand, Duration timeout) {}
+  public record Migrate(String command, String backupCommand, Duration timeout) {
+    /** The migration command as argv. */
+    public List<String> commandArgv() {
+      return CommandLine.split(command);
+    }
+
+    /** The backup command as argv; empty when there is none. */
+    public List<String> backupCommandArgv() {
+      return backupCommand == null ? List.of() : CommandLine.split(backupCommand);
+    }
+  }
 
   /** The shared env file (relative to target.root) and the keys it must define. */
   public record Env(String file, List<String> required) {}

@@ -1,0 +1,212 @@
+package io.sylvan.operator.spec;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Specs in a folder of a git repository ({@code sylvan.specs.git-url}): the desired state is
+ * whatever that folder holds at the tip of the branch.
+ *
+ * <p>The first load clones the repository into {@code checkoutDir} (a folder under the operator's
+ * data dir that nothing else writes to); every load fetches the branch and hard-resets the checkout
+ * to it, so local edits or a rewritten branch history never stick. The snapshot's revision is the
+ * checked-out commit sha.
+ *
+ * <p>git runs as an argument array (never through a shell) with a timeout per command, without
+ * terminal prompts, and its error output is passed on with credentials in URLs redacted.
+ */
+public final class GitSpecSource implements SpecSource {
+
+  private static final Pattern URL_CREDENTIALS =
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
+  private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._/-]*");
+
+  private final String url;
+  private final String branch;
+  private final String subPath;
+  private final Path checkoutDir;
+  private final Duration timeout;
+  private final SpecParser parser = new SpecParser();
+
+  /**
+   * @param url repository URL or local path; may contain credentials, which are never shown
+   * @param branch the branch whose tip is the desired state
+   * @param subPath the folder inside the repository that holds the specs ({@code ""} or {@code .}
+   *     for the top level)
+   * @param checkoutDir where the clone lives; created on first use
+   * @param timeout limit for each git command
+   */
+  public GitSpecSource(
+      String url, String branch, String subPath, Path checkoutDir, Duration timeout) {
+    if (url.isBlank() || url.startsWith("-")) {
+      throw new IllegalArgumentException("invalid spec repository URL: " + redact(url));
+    }
+    if (!BRANCH.matcher(branch).matches() || branch.contains("..")) {
+      throw new IllegalArgumentException("invalid spec branch name: " + branch);
+    }
+    this.url = url;
+    this.branch = branch;
+    this.subPath = subPath;
+    this.checkoutDir = checkoutDir.toAbsolutePath().normalize();
+    this.timeout = timeout;
+  }
+
+  @Override
+  public synchronized SpecSnapshot load() throws SpecSourceException {
+    String remoteRef = "refs/remotes/origin/" + branch;
+    if (Files.isDirectory(checkoutDir.resolve(".git"))) {
+      // The URL may have changed in the configuration since the clone.
+      git(checkoutDir, "remote", "set-url", "origin", url);
+      git(
+          checkoutDir,
+          "fetch",
+          "--quiet",
+          "--no-tags",
+          "--depth=1",
+          "origin",
+          "+refs/heads/" + branch + ":" + remoteRef);
+    } else {
+      cloneInto();
+    }
+    git(checkoutDir, "reset", "--quiet", "--hard", remoteRef);
+    git(checkoutDir, "clean", "--quiet", "-ffdx");
+    String commit = git(checkoutDir, "rev-parse", "HEAD").trim();
+
+    Path folder = checkoutDir.resolve(subPath).normalize();
+    if (!folder.startsWith(checkoutDir)) {
+      throw new SpecSourceException("spec path '" + subPath + "' leaves the repository");
+    }
+    if (!Files.isDirectory(folder)) {
+      throw new SpecSourceException(
+          "spec folder '"
+              + subPath
+              + "' does not exist in "
+              + redact(url)
+              + " at branch "
+              + branch
+              + " (commit "
+              + commit
+              + ")");
+    }
+    Map<String, byte[]> files = SpecFolder.read(folder);
+    return SpecFolder.parse(parser, commit, files);
+  }
+
+  @Override
+  public String describe() {
+    return "git " + redact(url) + " branch " + branch + " path " + subPath;
+  }
+
+  /**
+   * Replaces the user-info part of every URL in {@code text} ({@code https://u:p@h} → {@code
+   * https://***@h}).
+   */
+  static String redact(String text) {
+    return URL_CREDENTIALS.matcher(text).replaceAll("$1***@");
+  }
+
+  private void cloneInto() throws SpecSourceException {
+    try {
+      if (Files.exists(checkoutDir)) {
+        try (var entries = Files.list(checkoutDir)) {
+          if (entries.findAny().isPresent()) {
+            // Never delete a folder we did not create: it may be a misconfigured data dir.
+            throw new SpecSourceException(
+                "cannot clone the specs into "
+                    + checkoutDir
+                    + ": the folder exists, is not empty and is not a git checkout");
+          }
+        }
+      }
+      Files.createDirectories(checkoutDir.getParent());
+    } catch (IOException e) {
+      throw new SpecSourceException("cannot prepare " + checkoutDir + ": " + e, e);
+    }
+    git(
+        checkoutDir.getParent(),
+        "clone",
+        "--quiet",
+        "--no-tags",
+        "--single-branch",
+        "--depth=1",
+        "--branch",
+        branch,
+        "--",
+        url,
+        checkoutDir.toString());
+  }
+
+  /** Runs one git command and returns its standard output. */
+  private String git(Path workDir, String... args) throws SpecSourceException {
+    List<String> command = new ArrayList<>(List.of("git"));
+    command.addAll(List.of(args));
+    String shown = redact(String.join(" ", command));
+    Path out = null;
+    Path err = null;
+    Process process = null;
+    try {
+      out = Files.createTempFile("sylvan-git", ".out");
+      err = Files.createTempFile("sylvan-git", ".err");
+      ProcessBuilder builder =
+          new ProcessBuilder(command)
+              .directory(workDir.toFile())
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile());
+      Map<String, String> env = builder.environment();
+      env.put("GIT_TERMINAL_PROMPT", "0");
+      env.put("LC_ALL", "C");
+      // ssh would otherwise ask about unknown host keys or passphrases and hang until the timeout.
+      env.putIfAbsent("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+      process = builder.start();
+      process.getOutputStream().close();
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new SpecSourceException(
+            "`" + shown + "` timed out after " + timeout.toSeconds() + "s (" + describe() + ")");
+      }
+      String stdout = Files.readString(out, StandardCharsets.UTF_8);
+      if (process.exitValue() != 0) {
+        String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
+        throw new SpecSourceException(
+            "`"
+                + shown
+                + "` failed with exit code "
+                + process.exitValue()
+                + " ("
+                + describe()
+                + "): "
+                + redact(stderr.isEmpty() ? "no error output" : stderr));
+      }
+      return stdout;
+    } catch (IOException e) {
+      throw new SpecSourceException("cannot run `" + shown + "`: " + redact(e.toString()), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SpecSourceException("interrupted while running `" + shown + "`", e);
+    } finally {
+      if (process != null && process.isAlive()) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+      deleteQuietly(out);
+      deleteQuietly(err);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    if (file != null) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) {
+        // A leftover temp file is harmless; the git result matters more.
+      }
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.sylvan.operator.spec;
+
+import io.sylvan.operator.config.OperatorConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The operator's current view of the desired state: the last snapshot loaded from the configured
+ * {@link SpecSource} (git when {@code sylvan.specs.git-url} is set, else the local folder {@code
+ * sylvan.specs.directory}).
+ *
+ * <p>When the source becomes unreadable the last good snapshot stays in effect, so an outage of the
+ * spec repository never looks like "all environments were deleted"; the failure is exposed through
+ * {@link #lastError()} until the next successful load. Thread-safe: loads are serialized, readers
+ * never block.
+ */
+@ApplicationScoped
+public class SpecCatalog {
+
+  /** Folder under {@code sylvan.data-dir} that holds the clone of the spec repository. */
+  public static final String CHECKOUT_DIR = "spec-checkout";
+
+  /**
+   * Why the source could not be read.
+   *
+   * @param message the source's message, without credentials
+   * @param at when the load failed
+   */
+  public record SourceError(String message, Instant at) {}
+
+  private record State(SpecSnapshot snapshot, SourceError error) {}
+
+  private final SpecSource source;
+  private final Object loadLock = new Object();
+  private volatile State state = new State(null, null);
+
+  @Inject
+  public SpecCatalog(OperatorConfig config) {
+    this(sourceFor(config));
+  }
+
+  public SpecCatalog(SpecSource source) {
+    this.source = source;
+  }
+
+  /** The source the configuration selects; creating it does no I/O. */
+  public static SpecSource sourceFor(OperatorConfig config) {
+    OperatorConfig.Specs specs = config.specs();
+    Optional<String> gitUrl = specs.gitUrl().filter(url -> !url.isBlank());
+    if (gitUrl.isPresent()) {
+      return new GitSpecSource(
+          gitUrl.get(),
+          specs.gitBranch(),
+          specs.gitPath(),
+          config.dataDir().resolve(CHECKOUT_DIR),
+          specs.fetchTimeout());
+    }
+    return new LocalDirectorySpecSource(specs.directory());
+  }
+
+  /**
+   * Loads the source now.
+   *
+   * @return the new snapshot, which also becomes {@link #current()}
+   * @throws SpecSourceException when the source cannot be read; {@link #current()} then keeps the
+   *     last good snapshot and {@link #lastError()} reports the failure
+   */
+  public SpecSnapshot refresh() throws SpecSourceException {
+    synchronized (loadLock) {
+      try {
+        SpecSnapshot snapshot = source.load();
+        state = new State(snapshot, null);
+        return snapshot;
+      } catch (SpecSourceException e) {
+        fail(e.getMessage());
+        throw e;
+      } catch (RuntimeException e) {
+        // A bug or an unexpected I/O failure must not leave the catalog claiming all is well.
+        String message =
+            "loading " + source.describe() + " failed: " + GitSpecSource.redact(e.toString());
+        fail(message);
+        throw new SpecSourceException(message, e);
+      }
+    }
+  }
+
+  private void fail(String message) {
+    state = new State(state.snapshot(), new SourceError(message, Instant.now()));
+  }
+
+  /** The last snapshot loaded successfully; empty before the first successful load. */
+  public Optional<SpecSnapshot> current() {
+    return Optional.ofNullable(state.snapshot());
+  }
+
+  /** The failure of the latest load, if it failed; cleared by the next successful load. */
+  public Optional<SourceError> lastError() {
+    return Optional.ofNullable(state.error());
+  }
+
+  /** Where the specs come from, without credentials. */
+  public String sourceDescription() {
+    return source.describe();
+  }
+}
