@@ -36,7 +36,8 @@ public class DeploymentResource {
       @QueryParam("limit") String limitParam,
       @QueryParam("before") String beforeParam) {
     DeploymentStatus st = statusParam == null ? null : parseStatus(statusParam);
-    int limit = limitParam == null ? DEFAULT_LIMIT : (int) parseLong("limit", limitParam, 1, MAX_LIMIT);
+    int limit =
+        limitParam == null ? DEFAULT_LIMIT : (int) parseLong("limit", limitParam, 1, MAX_LIMIT);
     Long before = beforeParam == null ? null : parseLong("before", beforeParam, 1, Long.MAX_VALUE);
     if (env != null && status.environment(env).isEmpty()) {
       throw ApiException.notFound("no environment named '" + env + "'");
@@ -65,8 +66,7 @@ public class DeploymentResource {
     } catch (IllegalArgumentException e) {
       String allowed =
           String.join(
-              ", ",
-              Arrays.stream(DeploymentStatus.values()).map(DeploymentStatus::wire).toList());
+              ", ", Arrays.stream(DeploymentStatus.values()).map(DeploymentStatus::wire).toList());
       throw ApiException.badParameter(
           "status", "status must be one of " + allowed + ", got '" + value + "'");
     }

@@ -78,8 +78,7 @@ public record DeploymentView(
   }
 
   private static DeploymentView of(Deployment d, List<Step> steps, List<HealthCheck> checks) {
-    Long duration =
-        d.endedAt == null ? null : Duration.between(d.startedAt, d.endedAt).toMillis();
+    Long duration = d.endedAt == null ? null : Duration.between(d.startedAt, d.endedAt).toMillis();
     Error error =
         d.errorStep == null && d.errorMessage == null
             ? null

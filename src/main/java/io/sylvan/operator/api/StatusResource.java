@@ -42,6 +42,6 @@ public class StatusResource {
         snapshot.map(s -> s.revision()).orElse(null),
         snapshot.map(s -> s.loadedAt()).orElse(null),
         error.map(e -> e.message()).orElse(null),
-        error.map(e -> e.since()).orElse(null));
+        error.map(e -> e.at()).orElse(null));
   }
 }

@@ -23,8 +23,7 @@ public class StatusService {
     return EnvironmentState.findByName(name).map(this::status);
   }
 
-  public List<DeploymentView> history(
-      String env, DeploymentStatus status, Long before, int limit) {
+  public List<DeploymentView> history(String env, DeploymentStatus status, Long before, int limit) {
     return Deployment.findHistory(env, status, before, limit).stream()
         .map(DeploymentView::summary)
         .toList();

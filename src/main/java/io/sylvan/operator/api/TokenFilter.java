@@ -15,8 +15,8 @@ import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
- * Checks the bearer token of {@link RequiresToken} endpoints in constant time. Without a
- * configured token every such call is refused: the operator never runs open.
+ * Checks the bearer token of {@link RequiresToken} endpoints in constant time. Without a configured
+ * token every such call is refused: the operator never runs open.
  */
 @Provider
 @RequiresToken

@@ -22,7 +22,7 @@ public interface OperatorConfig {
 
   Reconcile reconcile();
 
-  Notify notify();
+  Alerts alerts();
 
   /** The reconcile loop. Each environment's own interval is {@code spec.reconcile.interval}. */
   interface Reconcile {
@@ -36,7 +36,7 @@ public interface OperatorConfig {
   }
 
   /** Alerts: a JSON POST with a Slack-compatible {@code text} to a webhook. */
-  interface Notify {
+  interface Alerts {
     /** The webhook URL; unset means no alerts. */
     Optional<String> url();
 

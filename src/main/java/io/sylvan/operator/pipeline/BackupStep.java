@@ -3,7 +3,9 @@ package io.sylvan.operator.pipeline;
 import java.io.IOException;
 import java.util.Optional;
 
-/** The seed's create_backup: metadata, env file, lockfile and a reference to the serving release. */
+/**
+ * The seed's create_backup: metadata, env file, lockfile and a reference to the serving release.
+ */
 final class BackupStep implements Step {
 
   @Override

@@ -109,9 +109,9 @@ public final class Backups {
   }
 
   /**
-   * The seed's cleanup_old_backups with a count as well: keeps the newest {@code keep} and
-   * nothing older than 7 days, but never a backup of a commit in {@code protectedCommits} (the
-   * current and the last good one).
+   * The seed's cleanup_old_backups with a count as well: keeps the newest {@code keep} and nothing
+   * older than 7 days, but never a backup of a commit in {@code protectedCommits} (the current and
+   * the last good one).
    */
   public List<Path> prune(int keep, Collection<String> protectedCommits) throws IOException {
     List<Path> deleted = new ArrayList<>();
@@ -151,7 +151,10 @@ public final class Backups {
       var r =
           ctx.tools()
               .runner()
-              .run(io.sylvan.operator.runtime.Command.builder(tool, "--version").timeout(Duration.ofSeconds(20)).build());
+              .run(
+                  io.sylvan.operator.runtime.Command.builder(tool, "--version")
+                      .timeout(Duration.ofSeconds(20))
+                      .build());
       return r.ok() ? r.output().strip().replaceFirst("^v", "") : null;
     } catch (RuntimeException e) {
       return null;

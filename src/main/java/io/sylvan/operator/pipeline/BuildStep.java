@@ -7,8 +7,8 @@ import java.nio.file.Files;
 import java.util.Map;
 
 /**
- * Builds the new release while the old one serves. {@code SYLVAN_COMMIT} is set so the app's
- * {@code next.config.js} can use it as Next's {@code deploymentId} (skew protection).
+ * Builds the new release while the old one serves. {@code SYLVAN_COMMIT} is set so the app's {@code
+ * next.config.js} can use it as Next's {@code deploymentId} (skew protection).
  */
 final class BuildStep implements Step {
 
@@ -24,13 +24,18 @@ final class BuildStep implements Step {
 
   @Override
   public String run(DeploymentContext ctx) throws StepFailure {
-    Map<String, String> env =
-        Map.of("NODE_ENV", "production", "SYLVAN_COMMIT", ctx.commit());
+    Map<String, String> env = Map.of("NODE_ENV", "production", "SYLVAN_COMMIT", ctx.commit());
     CommandResult r =
-        ctx.run(CommandLine.split(ctx.s().build().command()), ctx.releaseDir(), env, ctx.s().build().timeout());
+        ctx.run(
+            CommandLine.split(ctx.s().build().command()),
+            ctx.releaseDir(),
+            env,
+            ctx.s().build().timeout());
     if (!r.ok()) {
       throw new StepFailure(
-          r.timedOut() ? "BUILD_TIMEOUT" : "BUILD_FAILED", "build failed: " + r.describe(), r.tail(8000));
+          r.timedOut() ? "BUILD_TIMEOUT" : "BUILD_FAILED",
+          "build failed: " + r.describe(),
+          r.tail(8000));
     }
     try {
       Files.writeString(ctx.releaseDir().resolve(Releases.BUILT_MARKER), ctx.commit() + "\n");

@@ -5,8 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The seed's clean_all_cache, in the new release only: the serving release's {@code .next} is
- * never touched (an in-place clean and build served HTTP 500s here until the reload).
+ * The seed's clean_all_cache, in the new release only: the serving release's {@code .next} is never
+ * touched (an in-place clean and build served HTTP 500s here until the reload).
  */
 final class CleanCacheStep implements Step {
 
@@ -27,7 +27,8 @@ final class CleanCacheStep implements Step {
       throw new StepFailure("SERVING_RELEASE", "refusing to clean the serving release " + release);
     }
     StringBuilder out = new StringBuilder();
-    for (Path p : new Path[] {release.resolve(".next"), release.resolve("node_modules").resolve(".cache")}) {
+    for (Path p :
+        new Path[] {release.resolve(".next"), release.resolve("node_modules").resolve(".cache")}) {
       try {
         if (Files.exists(p)) {
           FileTrees.delete(p);

@@ -199,7 +199,8 @@ public final class DeploymentContext {
    * Runs a command in a step: output lines go to the deploy log as they come, secrets of the env
    * file are redacted everywhere.
    */
-  public CommandResult run(List<String> argv, Path workingDir, Map<String, String> env, Duration timeout) {
+  public CommandResult run(
+      List<String> argv, Path workingDir, Map<String, String> env, Duration timeout) {
     Command.Builder b =
         Command.builder(argv)
             .workingDir(workingDir)

@@ -10,7 +10,6 @@ import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
-import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.StepStatus;
 import io.sylvan.operator.state.SyncStatus;
 import io.sylvan.operator.state.Trigger;
@@ -33,8 +32,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs the update pipeline for one environment and, when a deploy or post-deploy step fails, the
- * automatic rollback to the last good release. Every deployment and step is recorded as it
- * happens; no database transaction is open while a step runs.
+ * automatic rollback to the last good release. Every deployment and step is recorded as it happens;
+ * no database transaction is open while a step runs.
  */
 @ApplicationScoped
 public class DeploymentRunner {
@@ -96,7 +95,16 @@ public class DeploymentRunner {
     try {
       Optional<Path> serving = new Releases(spec.spec().target().root()).current();
       DeploymentContext ctx =
-          start(spec, commit, type, DeployOptions.NONE, trigger, specRevision, release, serving, rollbackOf);
+          start(
+              spec,
+              commit,
+              type,
+              DeployOptions.NONE,
+              trigger,
+              specRevision,
+              release,
+              serving,
+              rollbackOf);
       return new PreparedDeployment(ctx, PipelineSteps.activate(false), lock, rollbackOf);
     } catch (RuntimeException e) {
       lock.close();
@@ -107,7 +115,7 @@ public class DeploymentRunner {
   /** Runs a prepared deployment to its end, rollback included, then releases the lock. */
   public DeploymentOutcome execute(PreparedDeployment prepared) {
     DeploymentContext ctx = prepared.context();
-    try (prepared.lock();
+    try (EnvironmentLock.Held lock = prepared.lock();
         DeploymentLog log = ctx.log()) {
       if (ctx.type() == DeploymentType.ROLLBACK) {
         return finishActivation(ctx, runSteps(ctx, prepared.steps(), Phase.ROLLBACK));
@@ -171,8 +179,7 @@ public class DeploymentRunner {
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         ctx.log().error(step.name() + ": " + message);
         recorder.stepFinished(stepId, StepStatus.FAILED, null, ctx.log().redacted(message));
-        return Optional.of(
-            new Failure(step, step.phase(), new StepFailure("INTERNAL", message)));
+        return Optional.of(new Failure(step, step.phase(), new StepFailure("INTERNAL", message)));
       }
     }
     return Optional.empty();
@@ -192,20 +199,25 @@ public class DeploymentRunner {
           if (ctx.commit().equals(e.failedCommit)) {
             e.failedCommit = null;
           }
-          e.sync = ctx.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
+          e.sync =
+              ctx.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
           e.health = checked ? AppHealth.HEALTHY : AppHealth.UNKNOWN;
           e.setCondition(
               Condition.READY,
               true,
               Reasons.RECONCILIATION_SUCCEEDED,
-              "commit " + ctx.shortCommit() + " serves" + (checked ? " and is healthy" : " (health check skipped)"));
+              "commit "
+                  + ctx.shortCommit()
+                  + " serves"
+                  + (checked ? " and is healthy" : " (health check skipped)"));
           e.setCondition(Condition.RECONCILING, false, Reasons.RECONCILIATION_SUCCEEDED, "done");
           e.setCondition(Condition.STALLED, false, Reasons.RECONCILIATION_SUCCEEDED, "");
           e.observedAt = Instant.now();
         });
     ctx.log().info("Deployment completed successfully");
     prune(ctx);
-    return new DeploymentOutcome(ctx.deploymentId(), DeploymentOutcome.Result.SUCCEEDED, null, "deployed", null);
+    return new DeploymentOutcome(
+        ctx.deploymentId(), DeploymentOutcome.Result.SUCCEEDED, null, "deployed", null);
   }
 
   private DeploymentOutcome fail(DeploymentContext ctx, Failure failure) {
@@ -218,12 +230,23 @@ public class DeploymentRunner {
       environments.update(
           ctx.environment(),
           e -> {
-            e.setCondition(Condition.READY, false, Reasons.DEPLOYMENT_FAILED, failure.step().name() + ": " + message);
-            e.setCondition(Condition.RECONCILING, false, Reasons.DEPLOYMENT_FAILED, "halted in " + failure.phase());
+            e.setCondition(
+                Condition.READY,
+                false,
+                Reasons.DEPLOYMENT_FAILED,
+                failure.step().name() + ": " + message);
+            e.setCondition(
+                Condition.RECONCILING,
+                false,
+                Reasons.DEPLOYMENT_FAILED,
+                "halted in " + failure.phase());
             e.observedAt = Instant.now();
           });
-      ctx.log().error("Deployment halted in " + failure.phase() + "; the previous release keeps serving");
-      return new DeploymentOutcome(ctx.deploymentId(), DeploymentOutcome.Result.HALTED, f.code(), message, null);
+      ctx.log()
+          .error(
+              "Deployment halted in " + failure.phase() + "; the previous release keeps serving");
+      return new DeploymentOutcome(
+          ctx.deploymentId(), DeploymentOutcome.Result.HALTED, f.code(), message, null);
     }
     if (ctx.options().force() && failure.phase() == Phase.POST_DEPLOY) {
       recorder.finish(
@@ -239,14 +262,20 @@ public class DeploymentRunner {
           e -> {
             e.actualCommit = ctx.commit();
             e.lastAppliedCommit = ctx.commit();
-            e.sync = ctx.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
+            e.sync =
+                ctx.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
             e.health = AppHealth.DEGRADED;
-            e.setCondition(Condition.READY, false, Reasons.HEALTH_CHECK_FAILED, "kept by the force option: " + message);
+            e.setCondition(
+                Condition.READY,
+                false,
+                Reasons.HEALTH_CHECK_FAILED,
+                "kept by the force option: " + message);
             e.setCondition(Condition.RECONCILING, false, Reasons.HEALTH_CHECK_FAILED, "forced");
             e.observedAt = Instant.now();
           });
       ctx.log().warn("Health check failed but the force option keeps " + ctx.shortCommit());
-      return new DeploymentOutcome(ctx.deploymentId(), DeploymentOutcome.Result.FORCED, f.code(), message, null);
+      return new DeploymentOutcome(
+          ctx.deploymentId(), DeploymentOutcome.Result.FORCED, f.code(), message, null);
     }
     ctx.log().error("Deployment failed in " + failure.phase() + ": " + message);
     recorder.finish(ctx.deploymentId(), DeploymentStatus.FAILED, d -> fillError(ctx, d, failure));
@@ -259,7 +288,10 @@ public class DeploymentRunner {
     boolean automatic = failed.s().rollback().automatic();
     Optional<Target> target = automatic ? rollbackTarget(failed) : Optional.empty();
     if (target.isEmpty()) {
-      String why = automatic ? "no earlier release on disk to roll back to" : "automatic rollback is off (rollback.automatic: false)";
+      String why =
+          automatic
+              ? "no earlier release on disk to roll back to"
+              : "automatic rollback is off (rollback.automatic: false)";
       failed.log().error("Not rolling back: " + why);
       environments.update(
           env,
@@ -268,13 +300,29 @@ public class DeploymentRunner {
             e.health = AppHealth.DEGRADED;
             e.actualCommit = null;
             e.setCondition(Condition.READY, false, Reasons.DEPLOYMENT_FAILED, message + "; " + why);
-            e.setCondition(Condition.STALLED, true, Reasons.DEPLOYMENT_FAILED, "commit " + failed.shortCommit() + " failed and " + why);
+            e.setCondition(
+                Condition.STALLED,
+                true,
+                Reasons.DEPLOYMENT_FAILED,
+                "commit " + failed.shortCommit() + " failed and " + why);
             e.setCondition(Condition.RECONCILING, false, Reasons.DEPLOYMENT_FAILED, "stalled");
             e.observedAt = Instant.now();
           });
-      return new DeploymentOutcome(failed.deploymentId(), DeploymentOutcome.Result.FAILED, failure.error().code(), message, null);
+      return new DeploymentOutcome(
+          failed.deploymentId(),
+          DeploymentOutcome.Result.FAILED,
+          failure.error().code(),
+          message,
+          null);
     }
-    failed.log().info("Rolling back to " + target.get().commit + " (" + target.get().release.getFileName() + ")");
+    failed
+        .log()
+        .info(
+            "Rolling back to "
+                + target.get().commit
+                + " ("
+                + target.get().release.getFileName()
+                + ")");
     DeploymentContext rb =
         start(
             failed.spec(),
@@ -300,16 +348,34 @@ public class DeploymentRunner {
             e.actualCommit = rb.commit();
             e.lastAppliedCommit = rb.commit();
             e.lastGoodCommit = rb.commit();
-            e.sync = rb.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
+            e.sync =
+                rb.commit().equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
             e.health = AppHealth.HEALTHY;
-            String why = "commit " + failed.shortCommit() + " failed (" + failure.step().name() + ": " + message + ") and was rolled back to " + rb.shortCommit();
+            String why =
+                "commit "
+                    + failed.shortCommit()
+                    + " failed ("
+                    + failure.step().name()
+                    + ": "
+                    + message
+                    + ") and was rolled back to "
+                    + rb.shortCommit();
             e.setCondition(Condition.READY, false, Reasons.ROLLED_BACK, why);
-            e.setCondition(Condition.STALLED, true, Reasons.ROLLED_BACK, why + "; not retried until the spec names another commit");
+            e.setCondition(
+                Condition.STALLED,
+                true,
+                Reasons.ROLLED_BACK,
+                why + "; not retried until the spec names another commit");
             e.setCondition(Condition.RECONCILING, false, Reasons.ROLLED_BACK, "stalled");
             e.observedAt = Instant.now();
           });
       failed.log().success("Rollback to " + rb.commit() + " completed");
-      return new DeploymentOutcome(failed.deploymentId(), DeploymentOutcome.Result.ROLLED_BACK, failure.error().code(), message, rb.deploymentId());
+      return new DeploymentOutcome(
+          failed.deploymentId(),
+          DeploymentOutcome.Result.ROLLED_BACK,
+          failure.error().code(),
+          message,
+          rb.deploymentId());
     }
     Failure rf = rbFailure.get();
     String rbMessage = rb.log().redacted(rf.error().getMessage());
@@ -319,14 +385,26 @@ public class DeploymentRunner {
         e -> {
           e.failedCommit = failed.commit();
           e.health = AppHealth.DEGRADED;
-          String why = "commit " + failed.shortCommit() + " failed and the rollback to " + rb.shortCommit() + " failed too: " + rbMessage;
+          String why =
+              "commit "
+                  + failed.shortCommit()
+                  + " failed and the rollback to "
+                  + rb.shortCommit()
+                  + " failed too: "
+                  + rbMessage;
           e.setCondition(Condition.READY, false, Reasons.ROLLBACK_FAILED, why);
-          e.setCondition(Condition.STALLED, true, Reasons.ROLLBACK_FAILED, why + "; a person must act");
+          e.setCondition(
+              Condition.STALLED, true, Reasons.ROLLBACK_FAILED, why + "; a person must act");
           e.setCondition(Condition.RECONCILING, false, Reasons.ROLLBACK_FAILED, "stalled");
           e.observedAt = Instant.now();
         });
     failed.log().error("ROLLBACK FAILED: " + rbMessage + "; manual intervention needed");
-    return new DeploymentOutcome(failed.deploymentId(), DeploymentOutcome.Result.ROLLBACK_FAILED, rf.error().code(), rbMessage, rb.deploymentId());
+    return new DeploymentOutcome(
+        failed.deploymentId(),
+        DeploymentOutcome.Result.ROLLBACK_FAILED,
+        rf.error().code(),
+        rbMessage,
+        rb.deploymentId());
   }
 
   private DeploymentOutcome finishActivation(DeploymentContext ctx, Optional<Failure> failure) {
@@ -341,10 +419,19 @@ public class DeploymentRunner {
         e -> {
           e.health = AppHealth.DEGRADED;
           e.setCondition(Condition.READY, false, Reasons.ROLLBACK_FAILED, message);
-          e.setCondition(Condition.STALLED, true, Reasons.ROLLBACK_FAILED, "rollback to " + ctx.shortCommit() + " failed: " + message);
+          e.setCondition(
+              Condition.STALLED,
+              true,
+              Reasons.ROLLBACK_FAILED,
+              "rollback to " + ctx.shortCommit() + " failed: " + message);
           e.observedAt = Instant.now();
         });
-    return new DeploymentOutcome(ctx.deploymentId(), DeploymentOutcome.Result.ROLLBACK_FAILED, f.error().code(), message, null);
+    return new DeploymentOutcome(
+        ctx.deploymentId(),
+        DeploymentOutcome.Result.ROLLBACK_FAILED,
+        f.error().code(),
+        message,
+        null);
   }
 
   private record Target(String commit, Path release) {}
@@ -355,9 +442,13 @@ public class DeploymentRunner {
     environments.update(failed.environment(), e -> lastGood.set(e.lastGoodCommit));
     List<Target> candidates = new ArrayList<>();
     if (lastGood.get() != null && !lastGood.get().equals(failed.commit())) {
-      failed.releases().forCommit(lastGood.get()).ifPresent(p -> candidates.add(new Target(lastGood.get(), p)));
+      failed
+          .releases()
+          .forCommit(lastGood.get())
+          .ifPresent(p -> candidates.add(new Target(lastGood.get(), p)));
     }
-    if (failed.servingRelease().isPresent() && failed.servingCommit().isPresent()
+    if (failed.servingRelease().isPresent()
+        && failed.servingCommit().isPresent()
         && !failed.servingCommit().get().equals(failed.commit())) {
       candidates.add(new Target(failed.servingCommit().get(), failed.servingRelease().get()));
     }
@@ -375,9 +466,23 @@ public class DeploymentRunner {
       Optional<Path> serving,
       Long rollbackOf) {
     Path logFile =
-        spec.spec().target().root().resolve("logs").resolve("deployments")
+        spec.spec()
+            .target()
+            .root()
+            .resolve("logs")
+            .resolve("deployments")
             .resolve("deploy_" + LocalDateTime.now().format(LOG_TS) + ".log");
-    return start(spec, commit, type, options, trigger, specRevision, releaseDir, serving, rollbackOf, new DeploymentLog(logFile, spec.environment()));
+    return start(
+        spec,
+        commit,
+        type,
+        options,
+        trigger,
+        specRevision,
+        releaseDir,
+        serving,
+        rollbackOf,
+        new DeploymentLog(logFile, spec.environment()));
   }
 
   private DeploymentContext start(
@@ -398,7 +503,11 @@ public class DeploymentRunner {
             e.lastAttemptedCommit = commit;
           }
           e.health = e.health == AppHealth.UNKNOWN ? AppHealth.PROGRESSING : e.health;
-          e.setCondition(Condition.RECONCILING, true, Reasons.PROGRESSING, type.wire() + " to " + commit.substring(0, 12));
+          e.setCondition(
+              Condition.RECONCILING,
+              true,
+              Reasons.PROGRESSING,
+              type.wire() + " to " + commit.substring(0, 12));
         });
     Deployment d = new Deployment();
     d.environment = spec.environment();
@@ -415,14 +524,16 @@ public class DeploymentRunner {
     d.rollbackOf = rollbackOf;
     d.operatorId = OPERATOR_ID;
     long id = recorder.start(d);
-    return new DeploymentContext(spec, commit, type, options, toolbox.get(), log, id, releaseDir, serving);
+    return new DeploymentContext(
+        spec, commit, type, options, toolbox.get(), log, id, releaseDir, serving);
   }
 
   private EnvironmentLock.Held lock(String environment) throws BusyException {
     try {
       return locks.tryLock(environment).orElseThrow(() -> new BusyException(environment));
     } catch (SQLException e) {
-      throw new IllegalStateException("cannot take the lock of " + environment + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot take the lock of " + environment + ": " + e.getMessage(), e);
     }
   }
 
@@ -457,7 +568,9 @@ public class DeploymentRunner {
       if (lastGood.get() != null) {
         commits.add(lastGood.get());
       }
-      for (Path p : new Backups(ctx.root()).prune(ctx.s().backup().keep(), commits.stream().filter(Objects::nonNull).toList())) {
+      for (Path p :
+          new Backups(ctx.root())
+              .prune(ctx.s().backup().keep(), commits.stream().filter(Objects::nonNull).toList())) {
         ctx.log().info("Removed old backup " + p.getFileName());
       }
     } catch (IOException e) {

@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Starts pipeline runs for the API and the reconciler: the deployment row and lock are taken on
- * the caller's thread, the run itself on a pipeline worker.
+ * Starts pipeline runs for the API and the reconciler: the deployment row and lock are taken on the
+ * caller's thread, the run itself on a pipeline worker.
  */
 @ApplicationScoped
 public class DeploymentService {
@@ -50,7 +50,8 @@ public class DeploymentService {
         specs.current().orElseThrow(() -> new NotDeployableException("no specs loaded yet"));
     DeploySpec spec = validSpec(snapshot, environment);
     PreparedDeployment prepared =
-        runner.prepareUpdate(spec, spec.spec().source().commit(), options, trigger, snapshot.revision());
+        runner.prepareUpdate(
+            spec, spec.spec().source().commit(), options, trigger, snapshot.revision());
     return submit(prepared);
   }
 
@@ -58,12 +59,14 @@ public class DeploymentService {
     return new Started(prepared.deploymentId(), workers.submit(() -> runner.execute(prepared)));
   }
 
-  static DeploySpec validSpec(SpecSnapshot snapshot, String environment) throws NotDeployableException {
+  static DeploySpec validSpec(SpecSnapshot snapshot, String environment)
+      throws NotDeployableException {
     Optional<DeploySpec> spec = Optional.ofNullable(snapshot.valid().get(environment));
     if (spec.isPresent()) {
       return spec.get();
     }
-    boolean invalid = snapshot.invalid().stream().anyMatch(i -> i.environment().equals(environment));
+    boolean invalid =
+        snapshot.invalid().stream().anyMatch(i -> i.environment().equals(environment));
     throw new NotDeployableException(
         invalid
             ? "the spec of " + environment + " is invalid; see GET /status/" + environment

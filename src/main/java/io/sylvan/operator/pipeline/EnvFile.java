@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Reads a dotenv file ({@code KEY=value}, quotes, comments, {@code export }). Never logs values. */
+/**
+ * Reads a dotenv file ({@code KEY=value}, quotes, comments, {@code export }). Never logs values.
+ */
 public final class EnvFile {
 
   private EnvFile() {}

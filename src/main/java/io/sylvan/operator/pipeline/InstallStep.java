@@ -33,7 +33,8 @@ final class InstallStep implements Step {
     if (ctx.s().build().autoInstall()) {
       PackageManager pm =
           PackageManager.detect(ctx.releaseDir())
-              .orElseThrow(() -> new StepFailure("NO_LOCKFILE", "no lockfile in " + ctx.releaseDir()));
+              .orElseThrow(
+                  () -> new StepFailure("NO_LOCKFILE", "no lockfile in " + ctx.releaseDir()));
       argv = pm.installArgv();
     } else {
       argv = CommandLine.split(ctx.s().build().install());
@@ -41,7 +42,8 @@ final class InstallStep implements Step {
     // No NODE_ENV=production here: builds need devDependencies (TypeScript, PostCSS, ...).
     CommandResult r = ctx.run(argv, ctx.releaseDir(), Map.of(), ctx.s().build().timeout());
     if (!r.ok()) {
-      throw new StepFailure("INSTALL_FAILED", "dependency install failed: " + r.describe(), r.tail(8000));
+      throw new StepFailure(
+          "INSTALL_FAILED", "dependency install failed: " + r.describe(), r.tail(8000));
     }
     return r.output();
   }

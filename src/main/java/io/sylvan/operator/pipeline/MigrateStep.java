@@ -6,9 +6,9 @@ import io.sylvan.operator.spec.DeploySpec;
 import java.util.Optional;
 
 /**
- * Seed scenario 4: the database backup command, then the migration, in the new release with the
- * env file's variables. Never retried (seed: migrations run once), and a failure halts before the
- * app changes.
+ * Seed scenario 4: the database backup command, then the migration, in the new release with the env
+ * file's variables. Never retried (seed: migrations run once), and a failure halts before the app
+ * changes.
  */
 final class MigrateStep implements Step {
 
@@ -33,13 +33,16 @@ final class MigrateStep implements Step {
     StringBuilder out = new StringBuilder();
     if (m.backupCommand() != null) {
       CommandResult r =
-          ctx.run(CommandLine.split(m.backupCommand()), ctx.releaseDir(), ctx.envValues(), m.timeout());
+          ctx.run(
+              CommandLine.split(m.backupCommand()), ctx.releaseDir(), ctx.envValues(), m.timeout());
       out.append(r.output());
       if (!r.ok()) {
-        throw new StepFailure("DB_BACKUP_FAILED", "database backup failed: " + r.describe(), r.tail(4000));
+        throw new StepFailure(
+            "DB_BACKUP_FAILED", "database backup failed: " + r.describe(), r.tail(4000));
       }
     }
-    CommandResult r = ctx.run(CommandLine.split(m.command()), ctx.releaseDir(), ctx.envValues(), m.timeout());
+    CommandResult r =
+        ctx.run(CommandLine.split(m.command()), ctx.releaseDir(), ctx.envValues(), m.timeout());
     out.append(r.output());
     if (!r.ok()) {
       throw new StepFailure("MIGRATION_FAILED", "migration failed: " + r.describe(), r.tail(4000));

@@ -37,6 +37,9 @@ public final class PipelineSteps {
             new VerifyReleaseStep(),
             new HealthCheckStep())
         : List.of(
-            new SwitchReleaseStep(), new ReloadStep(), new VerifyReleaseStep(), new HealthCheckStep());
+            new SwitchReleaseStep(),
+            new ReloadStep(),
+            new VerifyReleaseStep(),
+            new HealthCheckStep());
   }
 }

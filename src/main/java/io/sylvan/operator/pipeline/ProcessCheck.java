@@ -1,6 +1,5 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.runtime.Pm2;
 import io.sylvan.operator.runtime.Pm2Process;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -16,8 +16,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The release directories of one environment ({@code <root>/releases/<yyyyMMddHHmmss>_<sha12>})
- * and the {@code current} symlink that names the serving one. Each release holds a {@code REVISION}
+ * The release directories of one environment ({@code <root>/releases/<yyyyMMddHHmmss>_<sha12>}) and
+ * the {@code current} symlink that names the serving one. Each release holds a {@code REVISION}
  * file with its full commit, as Capistrano does.
  */
 public final class Releases {

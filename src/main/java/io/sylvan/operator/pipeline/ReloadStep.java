@@ -49,12 +49,22 @@ final class ReloadStep implements Step {
       if (problem == null) {
         return out.toString();
       }
-      ctx.log().warn("PM2 " + (before.isEmpty() ? "start" : "reload") + " attempt " + attempt + ": " + problem);
+      ctx.log()
+          .warn(
+              "PM2 "
+                  + (before.isEmpty() ? "start" : "reload")
+                  + " attempt "
+                  + attempt
+                  + ": "
+                  + problem);
       if (attempt < ATTEMPTS) {
         sleep(RETRY_DELAY);
       }
     }
-    throw new StepFailure("RELOAD_FAILED", "PM2 did not run " + ctx.shortCommit() + " after " + ATTEMPTS + " attempts: " + problem, out.toString());
+    throw new StepFailure(
+        "RELOAD_FAILED",
+        "PM2 did not run " + ctx.shortCommit() + " after " + ATTEMPTS + " attempts: " + problem,
+        out.toString());
   }
 
   private static void sleep(Duration d) throws StepFailure {

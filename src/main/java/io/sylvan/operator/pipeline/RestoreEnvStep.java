@@ -8,8 +8,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
- * Rollback: restores the env file kept by the failed deployment's backup, so the release we go
- * back to runs with the variables it ran with.
+ * Rollback: restores the env file kept by the failed deployment's backup, so the release we go back
+ * to runs with the variables it ran with.
  */
 final class RestoreEnvStep implements Step {
 

@@ -35,7 +35,8 @@ final class ReuseDependenciesStep implements Step {
       return Optional.of("no serving release with node_modules");
     }
     Optional<String> lock = lockfile(ctx.releaseDir());
-    if (lock.isEmpty() || !sameFile(serving.get().resolve(lock.get()), ctx.releaseDir().resolve(lock.get()))) {
+    if (lock.isEmpty()
+        || !sameFile(serving.get().resolve(lock.get()), ctx.releaseDir().resolve(lock.get()))) {
       return Optional.of("lockfile changed");
     }
     return Optional.empty();
@@ -46,9 +47,14 @@ final class ReuseDependenciesStep implements Step {
     Path from = ctx.servingRelease().orElseThrow().resolve("node_modules");
     Path to = ctx.releaseDir().resolve("node_modules");
     CommandResult r =
-        ctx.run(List.of("cp", "-al", from.toString(), to.toString()), ctx.releaseDir(), java.util.Map.of(), Duration.ofMinutes(5));
+        ctx.run(
+            List.of("cp", "-al", from.toString(), to.toString()),
+            ctx.releaseDir(),
+            java.util.Map.of(),
+            Duration.ofMinutes(5));
     if (!r.ok()) {
-      throw new StepFailure("REUSE_FAILED", "cannot hard-link node_modules: " + r.describe(), r.tail(4000));
+      throw new StepFailure(
+          "REUSE_FAILED", "cannot hard-link node_modules: " + r.describe(), r.tail(4000));
     }
     try {
       // The build cache belongs to the old build; unlinking it here leaves the serving copy alone.
@@ -61,7 +67,9 @@ final class ReuseDependenciesStep implements Step {
   }
 
   static Optional<String> lockfile(Path release) {
-    return Backups.LOCKFILES.stream().filter(l -> Files.isRegularFile(release.resolve(l))).findFirst();
+    return Backups.LOCKFILES.stream()
+        .filter(l -> Files.isRegularFile(release.resolve(l)))
+        .findFirst();
   }
 
   private static boolean sameFile(Path a, Path b) {

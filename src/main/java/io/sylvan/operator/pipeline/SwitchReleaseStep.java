@@ -21,7 +21,8 @@ final class SwitchReleaseStep implements Step {
       SharedEnv.link(ctx, ctx.releaseDir());
       ctx.releases().switchTo(ctx.releaseDir());
     } catch (IOException e) {
-      throw new StepFailure("SWITCH_FAILED", "cannot switch current to " + ctx.releaseDir() + ": " + e.getMessage());
+      throw new StepFailure(
+          "SWITCH_FAILED", "cannot switch current to " + ctx.releaseDir() + ": " + e.getMessage());
     }
     return "current -> " + ctx.root().relativize(ctx.releaseDir());
   }

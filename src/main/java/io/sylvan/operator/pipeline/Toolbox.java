@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.function.BiConsumer;
 
 /**
- * The external tools a pipeline run drives and the operator's own files on disk: git mirrors
- * under {@code <data-dir>/mirrors}, the launcher and the ecosystem file. {@code healthSink}
- * records each health report (database row and health log).
+ * The external tools a pipeline run drives and the operator's own files on disk: git mirrors under
+ * {@code <data-dir>/mirrors}, the launcher and the ecosystem file. {@code healthSink} records each
+ * health report (database row and health log).
  */
 public record Toolbox(
     CommandRunner runner,

@@ -56,7 +56,8 @@ final class ValidateStep implements Step {
       try {
         values = EnvFile.read(envFile);
       } catch (IOException e) {
-        throw new StepFailure("ENV_UNREADABLE", "cannot read the env file " + envFile + ": " + e.getMessage());
+        throw new StepFailure(
+            "ENV_UNREADABLE", "cannot read the env file " + envFile + ": " + e.getMessage());
       }
     } else if (!required.isEmpty()) {
       throw new StepFailure(
@@ -72,7 +73,8 @@ final class ValidateStep implements Step {
     }
     if (!missing.isEmpty()) {
       throw new StepFailure(
-          "MISSING_ENV", "required keys missing or empty in " + envFile + ": " + String.join(", ", missing));
+          "MISSING_ENV",
+          "required keys missing or empty in " + envFile + ": " + String.join(", ", missing));
     }
     out.append("env file: ")
         .append(values.size())
@@ -88,13 +90,16 @@ final class ValidateStep implements Step {
       Files.createDirectories(root.resolve("shared"));
       Files.createDirectories(root.resolve("logs").resolve("health-checks"));
     } catch (IOException e) {
-      throw new StepFailure("TARGET_NOT_WRITABLE", "cannot create folders under " + root + ": " + e.getMessage());
+      throw new StepFailure(
+          "TARGET_NOT_WRITABLE", "cannot create folders under " + root + ": " + e.getMessage());
     }
     long free = root.toFile().getUsableSpace();
     if (free < MIN_FREE_BYTES) {
       throw new StepFailure(
           "DISK_SPACE",
-          String.format("only %d MB free under %s, need at least %d MB", free >> 20, root, MIN_FREE_BYTES >> 20));
+          String.format(
+              "only %d MB free under %s, need at least %d MB",
+              free >> 20, root, MIN_FREE_BYTES >> 20));
     }
     out.append("free disk: ").append(free >> 20).append(" MB\n");
   }
@@ -126,10 +131,12 @@ final class ValidateStep implements Step {
                 + " has no package-lock.json, yarn.lock or pnpm-lock.yaml: install: auto needs one"
                 + " (or name an install command in spec.build.install)");
       }
-      version(ctx, List.of(pm.get().executable(), "--version"), pm.get().executable(), missing, out);
+      version(
+          ctx, List.of(pm.get().executable(), "--version"), pm.get().executable(), missing, out);
     }
     if (!missing.isEmpty()) {
-      throw new StepFailure("MISSING_DEPENDENCY", "not installed or not runnable: " + String.join(", ", missing));
+      throw new StepFailure(
+          "MISSING_DEPENDENCY", "not installed or not runnable: " + String.join(", ", missing));
     }
   }
 
@@ -140,7 +147,12 @@ final class ValidateStep implements Step {
             .runner()
             .run(
                 io.sylvan.operator.runtime.Command.builder(
-                        "git", "--git-dir", mirror.toString(), "ls-tree", "--name-only", ctx.commit())
+                        "git",
+                        "--git-dir",
+                        mirror.toString(),
+                        "ls-tree",
+                        "--name-only",
+                        ctx.commit())
                     .timeout(Duration.ofSeconds(30))
                     .build());
     if (!r.ok()) {
@@ -151,14 +163,24 @@ final class ValidateStep implements Step {
   }
 
   private static void version(
-      DeploymentContext ctx, List<String> argv, String label, List<String> missing, StringBuilder out) {
+      DeploymentContext ctx,
+      List<String> argv,
+      String label,
+      List<String> missing,
+      StringBuilder out) {
     try {
       CommandResult r =
           ctx.tools()
               .runner()
-              .run(io.sylvan.operator.runtime.Command.builder(argv).timeout(Duration.ofSeconds(30)).build());
+              .run(
+                  io.sylvan.operator.runtime.Command.builder(argv)
+                      .timeout(Duration.ofSeconds(30))
+                      .build());
       if (r.ok()) {
-        out.append(label).append(' ').append(r.output().strip().lines().reduce((a, b) -> b).orElse("")).append('\n');
+        out.append(label)
+            .append(' ')
+            .append(r.output().strip().lines().reduce((a, b) -> b).orElse(""))
+            .append('\n');
       } else {
         missing.add(label);
       }

@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * Verifies the switch from {@code jlist} and {@code /proc}: a moment after the reload every
- * instance must still be online with the new commit, in the new release, without unstable
- * restarts. Catches apps that crash just after they start.
+ * instance must still be online with the new commit, in the new release, without unstable restarts.
+ * Catches apps that crash just after they start.
  */
 final class VerifyReleaseStep implements Step {
 
@@ -33,9 +33,13 @@ final class VerifyReleaseStep implements Step {
       }
       String problem = ProcessCheck.problem(ctx.tools().pm2().jlist(), ctx, true);
       if (problem != null) {
-        throw new StepFailure("VERIFY_FAILED", "PM2 does not serve " + ctx.shortCommit() + " steadily: " + problem);
+        throw new StepFailure(
+            "VERIFY_FAILED", "PM2 does not serve " + ctx.shortCommit() + " steadily: " + problem);
       }
     }
-    return "every instance online in " + ctx.releaseDir().getFileName() + " with commit " + ctx.shortCommit();
+    return "every instance online in "
+        + ctx.releaseDir().getFileName()
+        + " with commit "
+        + ctx.shortCommit();
   }
 }

@@ -60,7 +60,7 @@ public class Notifier {
 
   /** Queues an alert unless the same one was sent for this commit already. */
   public void notify(Event event, String environment, String commit, String message) {
-    if (config.notify().url().isEmpty()) {
+    if (config.alerts().url().isEmpty()) {
       return;
     }
     if (!sent.add(environment + "|" + commit + "|" + event)) {
@@ -88,7 +88,7 @@ public class Notifier {
   private void send(String json, int attempt) {
     try {
       HttpRequest req =
-          HttpRequest.newBuilder(URI.create(config.notify().url().orElseThrow()))
+          HttpRequest.newBuilder(URI.create(config.alerts().url().orElseThrow()))
               .timeout(Duration.ofSeconds(10))
               .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -106,7 +106,7 @@ public class Notifier {
   }
 
   private void retry(String json, int attempt, String why) {
-    if (attempt >= config.notify().attempts()) {
+    if (attempt >= config.alerts().attempts()) {
       LOG.warnf("alert webhook failed %d times (%s); giving up on this alert", attempt, why);
       return;
     }

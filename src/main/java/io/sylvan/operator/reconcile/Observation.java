@@ -26,8 +26,7 @@ public record Observation(
     Optional<Path> current = releases.current();
     Optional<String> currentCommit = current.flatMap(Releases::revision);
     List<Pm2Process> app = Pm2Process.byName(all, spec.metadata().name());
-    List<String> commits =
-        app.stream().map(p -> p.env().get("SYLVAN_COMMIT")).distinct().toList();
+    List<String> commits = app.stream().map(p -> p.env().get("SYLVAN_COMMIT")).distinct().toList();
     Optional<String> running =
         commits.size() == 1 ? Optional.ofNullable(commits.get(0)) : Optional.empty();
     int want = spec.spec().process().instances();

@@ -87,7 +87,8 @@ public class ReconcileLoop {
     if (stopping) {
       return;
     }
-    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval()) >= 0) {
+    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval())
+        >= 0) {
       refreshSpecs();
     }
     Optional<SpecSnapshot> snapshot = specs.current();
@@ -105,7 +106,8 @@ public class ReconcileLoop {
   /** Reads the spec source now (webhook), records it, and reconciles what changed at once. */
   public SpecSnapshot refreshNow(Trigger trigger) {
     Optional<SpecSnapshot> s = refreshSpecs();
-    s.ifPresent(snap -> snap.valid().keySet().forEach(env -> submit(env, ReconcileRequest.of(trigger))));
+    s.ifPresent(
+        snap -> snap.valid().keySet().forEach(env -> submit(env, ReconcileRequest.of(trigger))));
     return s.orElseGet(() -> specs.current().orElse(null));
   }
 

@@ -6,6 +6,7 @@ import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.pipeline.PreparedDeployment;
 import io.sylvan.operator.pipeline.Releases;
 import io.sylvan.operator.pipeline.ToolboxProducer;
+import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
@@ -41,7 +42,12 @@ public class Reconciler {
 
   /** Error codes of a halted deployment that will fail again the same way for that commit. */
   static final Set<String> TERMINAL_CODES =
-      Set.of("COMMIT_NOT_FOUND", "NO_LOCKFILE", "BUILD_FAILED", "MIGRATION_FAILED", "DB_BACKUP_FAILED");
+      Set.of(
+          "COMMIT_NOT_FOUND",
+          "NO_LOCKFILE",
+          "BUILD_FAILED",
+          "MIGRATION_FAILED",
+          "DB_BACKUP_FAILED");
 
   /** Used while no valid spec says otherwise. */
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
@@ -115,7 +121,11 @@ public class Reconciler {
       environments.update(
           env,
           e -> {
-            e.setCondition(Condition.READY, false, Reasons.DRIFT_REPORTED, obs.detail() + " (warn mode: not corrected)");
+            e.setCondition(
+                Condition.READY,
+                false,
+                Reasons.DRIFT_REPORTED,
+                obs.detail() + " (warn mode: not corrected)");
             e.setCondition(Condition.RECONCILING, false, Reasons.DRIFT_REPORTED, "warn mode");
           });
       return ReconcileResult.requeue(interval, Reasons.DRIFT_REPORTED, obs.detail());
@@ -123,6 +133,10 @@ public class Reconciler {
 
     // Act.
     LOG.infof("[%s] drift: %s (%s); correcting", env, obs.drift().label(), obs.detail());
+    Optional<ReconcileResult> unavailable = checkSource(spec, target);
+    if (unavailable.isPresent()) {
+      return unavailable.get();
+    }
     DeploymentOutcome outcome = act(spec, target, state, obs, request, snapshot.get().revision());
     return classify(env, spec, target, outcome);
   }
@@ -139,12 +153,21 @@ public class Reconciler {
         && !target.equals(state.lastGoodCommit)
         && state.lastGoodCommit != null
         && spec.spec().rollback().automatic()) {
-      Optional<Path> good = new Releases(spec.spec().target().root()).forCommit(state.lastGoodCommit);
+      Optional<Path> good =
+          new Releases(spec.spec().target().root()).forCommit(state.lastGoodCommit);
       if (good.isPresent()) {
-        LOG.warnf("[%s] serving %s is unhealthy and was never good: rolling back", env, obs.detail());
+        LOG.warnf(
+            "[%s] serving %s is unhealthy and was never good: rolling back", env, obs.detail());
         environments.update(env, e -> e.failedCommit = target);
         PreparedDeployment p =
-            runner.prepareActivation(spec, state.lastGoodCommit, good.get(), DeploymentType.ROLLBACK, Trigger.STARTUP, revision, null);
+            runner.prepareActivation(
+                spec,
+                state.lastGoodCommit,
+                good.get(),
+                DeploymentType.ROLLBACK,
+                Trigger.STARTUP,
+                revision,
+                null);
         DeploymentOutcome o = runner.execute(p);
         return classify(env, spec, state.lastGoodCommit, o);
       }
@@ -154,7 +177,10 @@ public class Reconciler {
         env,
         e -> {
           e.actualCommit = target;
-          e.sync = !pinned && target.equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
+          e.sync =
+              !pinned && target.equals(e.desiredCommit)
+                  ? SyncStatus.SYNCED
+                  : SyncStatus.OUT_OF_SYNC;
           e.observedAt = Instant.now();
           if (health.healthy()) {
             e.health = AppHealth.HEALTHY;
@@ -163,16 +189,31 @@ public class Reconciler {
               e.lastGoodCommit = target;
             }
             if (pinned) {
-              e.setCondition(Condition.READY, true, Reasons.MANUAL_ROLLBACK_PINNED, "pinned to " + Observation.short12(target) + " by a manual rollback until the spec names another commit than " + Observation.short12(e.pinnedDesiredCommit));
+              e.setCondition(
+                  Condition.READY,
+                  true,
+                  Reasons.MANUAL_ROLLBACK_PINNED,
+                  "pinned to "
+                      + Observation.short12(target)
+                      + " by a manual rollback until the spec names another commit than "
+                      + Observation.short12(e.pinnedDesiredCommit));
             } else {
-              e.setCondition(Condition.READY, true, Reasons.RECONCILIATION_SUCCEEDED, obs.detail() + ", healthy");
+              e.setCondition(
+                  Condition.READY,
+                  true,
+                  Reasons.RECONCILIATION_SUCCEEDED,
+                  obs.detail() + ", healthy");
             }
             e.setCondition(Condition.STALLED, false, Reasons.RECONCILIATION_SUCCEEDED, "");
           } else {
             e.health = AppHealth.DEGRADED;
             e.setCondition(Condition.READY, false, Reasons.HEALTH_CHECK_FAILED, health.message());
           }
-          e.setCondition(Condition.RECONCILING, false, pinned ? Reasons.MANUAL_ROLLBACK_PINNED : Reasons.RECONCILIATION_SUCCEEDED, "in sync");
+          e.setCondition(
+              Condition.RECONCILING,
+              false,
+              pinned ? Reasons.MANUAL_ROLLBACK_PINNED : Reasons.RECONCILIATION_SUCCEEDED,
+              "in sync");
           metrics.status(env, e.sync, e.health);
         });
     if (!health.healthy()) {
@@ -181,40 +222,110 @@ public class Reconciler {
     return ReconcileResult.requeue(interval, Reasons.RECONCILIATION_SUCCEEDED, obs.detail());
   }
 
-  private ReconcileResult stalledOnFailedCommit(String env, EnvironmentState state, Duration interval) {
+  /**
+   * Before building, the app repository must answer and hold the target commit: an unreachable
+   * repository is retried with backoff, a missing commit stalls. Neither records a deployment. A
+   * release already on disk needs neither.
+   */
+  private Optional<ReconcileResult> checkSource(DeploySpec spec, String target) {
+    String env = spec.environment();
+    if (new Releases(spec.spec().target().root()).forCommit(target).isPresent()) {
+      return Optional.empty();
+    }
+    String repo = spec.spec().source().repository();
+    var tools = toolbox.get();
+    Path mirror = tools.mirrorFor(repo);
+    try {
+      tools.git().ensureMirror(repo, mirror, Duration.ofMinutes(5));
+    } catch (RuntimeException e) {
+      String message = "cannot fetch " + Git.redactUrls(repo) + ": " + e.getMessage();
+      environments.update(
+          env,
+          st -> {
+            st.sync = SyncStatus.OUT_OF_SYNC;
+            st.setCondition(Condition.READY, false, Reasons.SOURCE_UNAVAILABLE, message);
+          });
+      return Optional.of(retry(env, Reasons.SOURCE_UNAVAILABLE, message));
+    }
+    if (!tools.git().commitExists(mirror, target)) {
+      String message = "commit " + target + " does not exist in " + Git.redactUrls(repo);
+      environments.update(
+          env,
+          st -> {
+            st.failedCommit = target;
+            st.sync = SyncStatus.OUT_OF_SYNC;
+            st.setCondition(Condition.READY, false, Reasons.COMMIT_NOT_FOUND, message);
+            st.setCondition(
+                Condition.STALLED,
+                true,
+                Reasons.COMMIT_NOT_FOUND,
+                message + "; not retried until the spec names another commit or a person syncs");
+            st.setCondition(Condition.RECONCILING, false, Reasons.COMMIT_NOT_FOUND, "stalled");
+          });
+      notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, message);
+      return Optional.of(
+          ReconcileResult.stalled(
+              spec.spec().reconcile().interval(), Reasons.COMMIT_NOT_FOUND, message));
+    }
+    return Optional.empty();
+  }
+
+  private ReconcileResult stalledOnFailedCommit(
+      String env, EnvironmentState state, Duration interval) {
     String reason =
-        state.condition(Condition.STALLED).filter(Condition::status).map(Condition::reason).orElse(Reasons.ROLLED_BACK);
+        state
+            .condition(Condition.STALLED)
+            .filter(Condition::status)
+            .map(Condition::reason)
+            .orElse(Reasons.ROLLED_BACK);
     environments.update(
         env,
         e -> {
           e.sync = SyncStatus.OUT_OF_SYNC;
           if (e.condition(Condition.STALLED).map(c -> !c.status()).orElse(true)) {
-            e.setCondition(Condition.STALLED, true, reason, "commit " + Observation.short12(e.failedCommit) + " failed before; not retried until the spec names another commit or a person syncs");
+            e.setCondition(
+                Condition.STALLED,
+                true,
+                reason,
+                "commit "
+                    + Observation.short12(e.failedCommit)
+                    + " failed before; not retried until the spec names another commit or a person syncs");
           }
         });
-    return ReconcileResult.stalled(interval, reason, "commit " + Observation.short12(state.failedCommit) + " failed before");
+    return ReconcileResult.stalled(
+        interval, reason, "commit " + Observation.short12(state.failedCommit) + " failed before");
   }
 
   private DeploymentOutcome act(
-      DeploySpec spec, String target, EnvironmentState state, Observation obs, ReconcileRequest request, String revision)
+      DeploySpec spec,
+      String target,
+      EnvironmentState state,
+      Observation obs,
+      ReconcileRequest request,
+      String revision)
       throws DeploymentRunner.BusyException {
     Optional<Path> built = new Releases(spec.spec().target().root()).forCommit(target);
     PreparedDeployment prepared;
     if (built.isPresent() && !request.options().force()) {
       // The release is on disk: switch and reload it, never rebuild.
-      DeploymentType type = target.equals(state.pinnedCommit) ? DeploymentType.ROLLBACK : DeploymentType.UPDATE;
-      prepared = runner.prepareActivation(spec, target, built.get(), type, request.trigger(), revision, null);
+      DeploymentType type =
+          target.equals(state.pinnedCommit) ? DeploymentType.ROLLBACK : DeploymentType.UPDATE;
+      prepared =
+          runner.prepareActivation(
+              spec, target, built.get(), type, request.trigger(), revision, null);
     } else {
       prepared = runner.prepareUpdate(spec, target, request.options(), request.trigger(), revision);
     }
     long t0 = System.nanoTime();
     DeploymentOutcome outcome = runner.execute(prepared);
-    metrics.deployment(spec.environment(), outcome.result(), Duration.ofNanos(System.nanoTime() - t0));
+    metrics.deployment(
+        spec.environment(), outcome.result(), Duration.ofNanos(System.nanoTime() - t0));
     return outcome;
   }
 
   /** Turns a pipeline outcome into requeue, retry or stall, and alerts. */
-  private ReconcileResult classify(String env, DeploySpec spec, String target, DeploymentOutcome o) {
+  private ReconcileResult classify(
+      String env, DeploySpec spec, String target, DeploymentOutcome o) {
     Duration interval = spec.spec().reconcile().interval();
     EnvironmentState after = load(env);
     metrics.status(env, after.sync, after.health);
@@ -225,7 +336,11 @@ public class Reconciler {
       }
       case ROLLED_BACK -> {
         notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());
-        notifier.notify(Notifier.Event.ROLLBACK_DONE, env, target, "rolled back to " + Observation.short12(after.actualCommit));
+        notifier.notify(
+            Notifier.Event.ROLLBACK_DONE,
+            env,
+            target,
+            "rolled back to " + Observation.short12(after.actualCommit));
         return ReconcileResult.stalled(interval, Reasons.ROLLED_BACK, o.message());
       }
       case ROLLBACK_FAILED -> {
@@ -240,22 +355,35 @@ public class Reconciler {
       default -> {
         // HALTED in pre-deploy or build: the old release still serves.
         if (o.errorCode() != null && TERMINAL_CODES.contains(o.errorCode())) {
-          String reason = "COMMIT_NOT_FOUND".equals(o.errorCode()) ? Reasons.COMMIT_NOT_FOUND : Reasons.DEPLOYMENT_FAILED;
+          String reason =
+              "COMMIT_NOT_FOUND".equals(o.errorCode())
+                  ? Reasons.COMMIT_NOT_FOUND
+                  : Reasons.DEPLOYMENT_FAILED;
           environments.update(
               env,
               e -> {
                 e.failedCommit = target;
                 e.sync = SyncStatus.OUT_OF_SYNC;
-                e.setCondition(Condition.STALLED, true, reason, o.message() + "; not retried until the spec names another commit or a person syncs");
+                e.setCondition(
+                    Condition.STALLED,
+                    true,
+                    reason,
+                    o.message()
+                        + "; not retried until the spec names another commit or a person syncs");
               });
           notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());
           return ReconcileResult.stalled(interval, reason, o.message());
         }
-        String reason = "SOURCE_UNAVAILABLE".equals(o.errorCode()) ? Reasons.SOURCE_UNAVAILABLE : Reasons.DEPLOYMENT_FAILED;
-        environments.update(env, e -> {
-          e.sync = SyncStatus.OUT_OF_SYNC;
-          e.setCondition(Condition.READY, false, reason, o.message());
-        });
+        String reason =
+            "SOURCE_UNAVAILABLE".equals(o.errorCode())
+                ? Reasons.SOURCE_UNAVAILABLE
+                : Reasons.DEPLOYMENT_FAILED;
+        environments.update(
+            env,
+            e -> {
+              e.sync = SyncStatus.OUT_OF_SYNC;
+              e.setCondition(Condition.READY, false, reason, o.message());
+            });
         return retry(env, reason, o.message());
       }
     }
@@ -275,7 +403,8 @@ public class Reconciler {
               e.setCondition(Condition.READY, false, Reasons.NOT_DEPLOYED, obs.detail());
             }
             case PROCESS_MISSING, PROCESS_DOWN -> {
-              e.health = obs.drift() == Drift.PROCESS_MISSING ? AppHealth.MISSING : AppHealth.DEGRADED;
+              e.health =
+                  obs.drift() == Drift.PROCESS_MISSING ? AppHealth.MISSING : AppHealth.DEGRADED;
               e.setCondition(Condition.READY, false, Reasons.DRIFT_DETECTED, obs.detail());
             }
             default -> e.setCondition(Condition.READY, false, Reasons.DRIFT_DETECTED, obs.detail());
@@ -292,7 +421,8 @@ public class Reconciler {
           e.failedCommit = null;
           e.pinnedCommit = null;
           e.pinnedDesiredCommit = null;
-          e.setCondition(Condition.STALLED, false, Reasons.PROGRESSING, "a person asked for a sync");
+          e.setCondition(
+              Condition.STALLED, false, Reasons.PROGRESSING, "a person asked for a sync");
         });
     backoff(env).reset();
   }
@@ -302,7 +432,12 @@ public class Reconciler {
     try {
       environments.update(
           env,
-          e -> e.setCondition(Condition.RECONCILING, true, reason, message + " (retry in " + delay.toSeconds() + "s)"));
+          e ->
+              e.setCondition(
+                  Condition.RECONCILING,
+                  true,
+                  reason,
+                  message + " (retry in " + delay.toSeconds() + "s)"));
     } catch (RuntimeException ignored) {
       // The database may be what failed; the retry will record it.
     }

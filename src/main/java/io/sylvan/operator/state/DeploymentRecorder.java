@@ -57,7 +57,8 @@ public class DeploymentRecorder {
   }
 
   /** Sets the outcome; {@code update} may fill version, backup path and error fields. */
-  public void finish(long deploymentId, DeploymentStatus status, java.util.function.Consumer<Deployment> update) {
+  public void finish(
+      long deploymentId, DeploymentStatus status, java.util.function.Consumer<Deployment> update) {
     Deployment d = Deployment.findById(deploymentId);
     d.status = status;
     d.endedAt = Instant.now();
@@ -79,13 +80,14 @@ public class DeploymentRecorder {
   }
 
   /**
-   * Closes the deployments of {@code environment} left {@code in_progress} by an operator that
-   * died (the caller holds the environment's lock, so none of them is still running), as failed
-   * with {@code code}. Returns how many it closed.
+   * Closes the deployments of {@code environment} left {@code in_progress} by an operator that died
+   * (the caller holds the environment's lock, so none of them is still running), as failed with
+   * {@code code}. Returns how many it closed.
    */
   public int closeInterrupted(String environment, String code, String message) {
     List<Deployment> open =
-        Deployment.list("environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS);
+        Deployment.list(
+            "environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS);
     for (Deployment d : open) {
       d.status = DeploymentStatus.FAILED;
       d.endedAt = Instant.now();

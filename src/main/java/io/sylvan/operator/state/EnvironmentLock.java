@@ -45,7 +45,8 @@ public class EnvironmentLock {
       }
       released = true;
       try (connection;
-          PreparedStatement ps = connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))")) {
+          PreparedStatement ps =
+              connection.prepareStatement("select pg_advisory_unlock(hashtextextended(?, 0))")) {
         ps.setString(1, key(environment));
         ps.execute();
       } catch (SQLException e) {
@@ -66,7 +67,8 @@ public class EnvironmentLock {
     try {
       c = dataSource.getConnection();
       c.setAutoCommit(true);
-      try (PreparedStatement ps = c.prepareStatement("select pg_try_advisory_lock(hashtextextended(?, 0))")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("select pg_try_advisory_lock(hashtextextended(?, 0))")) {
         ps.setString(1, key(environment));
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();

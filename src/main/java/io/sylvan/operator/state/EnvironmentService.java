@@ -41,7 +41,10 @@ public class EnvironmentService {
       }
       e.condition(Condition.STALLED)
           .filter(c -> c.status() && Reasons.INVALID_SPEC.equals(c.reason()))
-          .ifPresent(c -> e.setCondition(Condition.STALLED, false, Reasons.INVALID_SPEC, "spec is valid again"));
+          .ifPresent(
+              c ->
+                  e.setCondition(
+                      Condition.STALLED, false, Reasons.INVALID_SPEC, "spec is valid again"));
     }
     for (var invalid : snapshot.invalid()) {
       seen.add(invalid.environment());
@@ -53,7 +56,8 @@ public class EnvironmentService {
           invalid.errors().stream().map(SpecError::toString).collect(Collectors.joining("\n"));
       e.setCondition(Condition.STALLED, true, Reasons.INVALID_SPEC, message);
       e.setCondition(Condition.READY, false, Reasons.INVALID_SPEC, firstLine(message));
-      e.setCondition(Condition.RECONCILING, false, Reasons.INVALID_SPEC, "waiting for a valid spec");
+      e.setCondition(
+          Condition.RECONCILING, false, Reasons.INVALID_SPEC, "waiting for a valid spec");
       e.observedAt = Instant.now();
     }
     for (EnvironmentState e : EnvironmentState.listAllByName()) {

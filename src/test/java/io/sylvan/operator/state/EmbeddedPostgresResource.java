@@ -17,7 +17,8 @@ public class EmbeddedPostgresResource implements QuarkusTestResourceLifecycleMan
   @Override
   public Map<String, String> start() {
     try {
-      postgres = EmbeddedPostgres.builder().setServerConfig("listen_addresses", "localhost").start();
+      postgres =
+          EmbeddedPostgres.builder().setServerConfig("listen_addresses", "localhost").start();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the test PostgreSQL", e);
     }

@@ -1,0 +1,180 @@
+package io.sylvan.operator.reconcile;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.sylvan.operator.pipeline.DeployOptions;
+import io.sylvan.operator.pipeline.Releases;
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.spec.SpecCatalog;
+import io.sylvan.operator.state.Condition;
+import io.sylvan.operator.state.Deployment;
+import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.EnvironmentService;
+import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.Trigger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a person can ask of an environment: sync now, roll back (and stay there while automation
+ * keeps running), suspend and resume. Each change is recorded, then the loop reconciles.
+ */
+@ApplicationScoped
+public class EnvironmentActions {
+
+  @Inject SpecCatalog specs;
+  @Inject EnvironmentService environments;
+  @Inject ReconcileLoop loop;
+
+  /** The action cannot be done; {@code conflict} distinguishes 409 from 404. */
+  public static class ActionException extends Exception {
+    private final boolean conflict;
+
+    public ActionException(String message, boolean conflict) {
+      super(message);
+      this.conflict = conflict;
+    }
+
+    public boolean conflict() {
+      return conflict;
+    }
+  }
+
+  /** Reconciles now with the seed's options; lifts a stall on a failed commit and any pin. */
+  public void sync(String env, DeployOptions options) throws ActionException {
+    spec(env);
+    if (loop.isRunning(env)) {
+      throw new ActionException(
+          "a reconcile of " + env + " is running; try again when it ends", true);
+    }
+    loop.submit(env, ReconcileRequest.manualSync(options));
+  }
+
+  /**
+   * Rolls back to {@code to}, or to the newest earlier good release still on disk, and pins the
+   * environment there until the spec names another commit. Returns the commit.
+   */
+  public String rollback(String env, String to) throws ActionException {
+    DeploySpec spec = spec(env);
+    if (loop.isRunning(env)) {
+      throw new ActionException(
+          "a reconcile of " + env + " is running; try again when it ends", true);
+    }
+    Releases releases = new Releases(spec.spec().target().root());
+    EnvironmentState state = state(env);
+    String target = to != null ? resolve(releases, to) : previousGood(releases, state);
+    environments.update(
+        env,
+        e -> {
+          e.pinnedCommit = target;
+          e.pinnedDesiredCommit = spec.spec().source().commit();
+          if (target.equals(e.failedCommit)) {
+            e.failedCommit = null;
+          }
+          e.setCondition(
+              Condition.RECONCILING,
+              true,
+              Reasons.MANUAL_ROLLBACK_PINNED,
+              "manual rollback to " + target.substring(0, 12) + " requested");
+        });
+    loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
+    return target;
+  }
+
+  public void suspend(String env) throws ActionException {
+    state(env);
+    environments.update(
+        env,
+        e -> {
+          e.suspendedManually = true;
+          e.suspended = true;
+          e.setCondition(Condition.RECONCILING, false, Reasons.SUSPENDED, "suspended by a person");
+        });
+  }
+
+  public void resume(String env) throws ActionException {
+    DeploySpec spec = spec(env);
+    environments.update(
+        env,
+        e -> {
+          e.suspendedManually = false;
+          e.suspended = spec.spec().reconcile().suspend();
+        });
+    loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
+  }
+
+  private DeploySpec spec(String env) throws ActionException {
+    var snapshot = specs.current();
+    DeploySpec spec = snapshot.map(s -> s.valid().get(env)).orElse(null);
+    if (spec != null) {
+      return spec;
+    }
+    boolean invalid =
+        snapshot
+            .map(s -> s.invalid().stream().anyMatch(i -> i.environment().equals(env)))
+            .orElse(false);
+    if (invalid) {
+      throw new ActionException("the spec of " + env + " is invalid; see GET /status/" + env, true);
+    }
+    throw new ActionException("no environment named '" + env + "'", false);
+  }
+
+  private EnvironmentState state(String env) throws ActionException {
+    Optional<EnvironmentState> s = findState(env);
+    if (s.isEmpty()) {
+      throw new ActionException("no environment named '" + env + "'", false);
+    }
+    return s.get();
+  }
+
+  private static Optional<EnvironmentState> findState(String env) {
+    return QuarkusTransaction.requiringNew().call(() -> EnvironmentState.findByName(env));
+  }
+
+  private static String resolve(Releases releases, String to) throws ActionException {
+    if (!to.matches("[0-9a-fA-F]{7,40}")) {
+      throw new ActionException("'" + to + "' is not a commit sha", true);
+    }
+    List<String> matches =
+        releases.list().stream()
+            .filter(p -> Files.exists(p.resolve(Releases.BUILT_MARKER)))
+            .map(Releases::revision)
+            .flatMap(Optional::stream)
+            .filter(c -> c.startsWith(to.toLowerCase()))
+            .distinct()
+            .toList();
+    if (matches.isEmpty()) {
+      throw new ActionException("no built release of " + to + " is on disk", true);
+    }
+    if (matches.size() > 1) {
+      throw new ActionException(to + " is ambiguous: " + matches, true);
+    }
+    return matches.get(0);
+  }
+
+  /** The newest successful deployment of another commit whose release is still on disk. */
+  private static String previousGood(Releases releases, EnvironmentState state)
+      throws ActionException {
+    String serving = state.actualCommit;
+    List<Deployment> good =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    Deployment.<Deployment>list(
+                        "environment = ?1 and status = ?2 order by id desc",
+                        state.name,
+                        DeploymentStatus.SUCCESS));
+    for (Deployment d : good) {
+      if (!d.gitCommit.equals(serving)) {
+        Optional<Path> release = releases.forCommit(d.gitCommit);
+        if (release.isPresent()) {
+          return d.gitCommit;
+        }
+      }
+    }
+    throw new ActionException("no earlier good release of " + state.name + " is on disk", true);
+  }
+}
