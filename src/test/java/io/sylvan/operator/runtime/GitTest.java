@@ -77,6 +77,15 @@ class GitTest {
     assertThatThrownBy(() -> git.checkout(mirror, first, release, TIMEOUT))
         .isInstanceOf(GitException.class)
         .hasMessageContaining("already exists");
+
+    Path unknown = tmp.resolve("releases/unknown");
+    assertThatThrownBy(
+            () ->
+                git.checkout(mirror, "0123456789abcdef0123456789abcdef01234567", unknown, TIMEOUT))
+        .isInstanceOf(GitException.class);
+    try (var siblings = Files.list(release.getParent())) {
+      assertThat(siblings).containsExactly(release);
+    }
   }
 
   @Test

@@ -15,10 +15,7 @@ class Pm2JlistParsingTest {
   void parsesJlistPrecededByTheDaemonSpawnBanner() throws Exception {
     // Captured from pm2 7.0.4 with a fresh PM2_HOME (env trimmed): banner, "[PM2] Spawning PM2
     // daemon" lines (which start with '['), then the JSON array.
-    String output;
-    try (InputStream in = getClass().getResourceAsStream("jlist-after-daemon-spawn.txt")) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    String output = captured();
     assertThat(output).contains("[PM2] Spawning PM2 daemon");
 
     List<Pm2Process> processes = Pm2.parseJlist(output);
@@ -40,10 +37,7 @@ class Pm2JlistParsingTest {
 
   @Test
   void copiesOnlySylvanNodeEnvAndPortFromTheProcessEnvironment() throws Exception {
-    String output;
-    try (InputStream in = getClass().getResourceAsStream("jlist-after-daemon-spawn.txt")) {
-      output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
+    String output = captured();
     assertThat(output).contains("DATABASE_URL");
 
     Pm2Process process = Pm2.parseJlist(output).get(0);
@@ -82,6 +76,12 @@ class Pm2JlistParsingTest {
     assertThatThrownBy(() -> Pm2.parseJlist("[PM2][ERROR] Daemon not launched"))
         .isInstanceOf(Pm2Exception.class)
         .hasMessageContaining("Daemon not launched");
+  }
+
+  private String captured() throws Exception {
+    try (InputStream in = getClass().getResourceAsStream("jlist-after-daemon-spawn.txt")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
   }
 
   @Test
