@@ -8,7 +8,8 @@ import java.time.Duration;
  * @param commandLine the redacted, quoted command line, for messages
  * @param exitCode the process's exit code; after a timeout whatever the killed process reported
  * @param output stdout and stderr interleaved as they arrived, redacted, at most the last {@link
- *     ProcessCommandRunner#MAX_OUTPUT_CHARS} characters
+ *     ProcessCommandRunner#MAX_OUTPUT_CHARS} characters (then it starts with a {@code [... N
+ *     characters dropped ...]} line)
  * @param duration wall-clock time from start to exit
  * @param timedOut whether the command ran past its timeout and its process tree was killed
  */

@@ -51,8 +51,7 @@ public class Git {
 
   /**
    * Creates a bare mirror of {@code repositoryUrlOrPath} in {@code mirrorDir} on first use, and
-   * fetches (pruning deleted refs) on later calls. A first clone goes to a temporary sibling and is
-   * renamed into place only when complete, so an interrupted clone never looks like a mirror.
+   * fetches (pruning deleted refs) on later calls. Callers serialise calls per mirror.
    */
   public void ensureMirror(String repositoryUrlOrPath, Path mirrorDir, Duration timeout) {
     List<String> secrets = urlSecrets(repositoryUrlOrPath);
@@ -72,17 +71,13 @@ public class Git {
     if (Files.exists(mirrorDir) && !isEmptyDirectory(mirrorDir)) {
       throw new GitException(mirrorDir + " exists and is not a git mirror");
     }
-    Path partial = sibling(mirrorDir, ".partial-");
-    try {
-      createParent(mirrorDir);
-      run(timeout, secrets, "clone", "--mirror", "--", repositoryUrlOrPath, partial.toString());
-      Files.deleteIfExists(mirrorDir);
-      Files.move(partial, mirrorDir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new GitException("cannot create mirror " + mirrorDir + ": " + e.getMessage(), e);
-    } finally {
-      deleteRecursively(partial);
-    }
+    createAtomically(
+        mirrorDir,
+        "mirror",
+        partial -> {
+          run(timeout, secrets, "clone", "--mirror", "--", repositoryUrlOrPath, partial.toString());
+          Files.deleteIfExists(mirrorDir);
+        });
   }
 
   /** Whether {@code sha} names a commit in the repository {@code mirrorDir}. */
@@ -110,8 +105,7 @@ public class Git {
    * would point at the mirror's object store through alternates, and a gc there could delete
    * objects the release needs; {@code git archive | tar} needs a pipe, drops {@code export-ignore}
    * files and leaves no {@code .git} for build tools that ask git for the commit; {@code worktree
-   * add} writes into the mirror. The clone goes to a temporary sibling that is renamed into place
-   * once checked out, so a failed checkout leaves no half release behind.
+   * add} writes into the mirror.
    */
   public void checkout(Path mirrorDir, String sha, Path releaseDir, Duration timeout) {
     requireObjectId(sha);
@@ -120,27 +114,54 @@ public class Git {
       throw new GitException("release directory " + releaseDir + " already exists");
     }
     String fullSha = resolve(mirrorDir, sha);
-    Path partial = sibling(releaseDir, ".partial-");
+    createAtomically(
+        releaseDir,
+        "release",
+        partial -> {
+          run(
+              timeout,
+              List.of(),
+              "clone",
+              "--quiet",
+              "--no-checkout",
+              "--",
+              mirrorDir.toAbsolutePath().toString(),
+              partial.toString());
+          run(
+              timeout,
+              List.of(),
+              "-C",
+              partial.toString(),
+              "checkout",
+              "--quiet",
+              "--detach",
+              fullSha);
+          String head = resolve(partial, "HEAD");
+          if (!head.equals(fullSha)) {
+            throw new GitException(
+                "checkout of " + fullSha + " in " + releaseDir + " gave " + head);
+          }
+          Files.writeString(partial.resolve(REVISION_FILE), fullSha + "\n", StandardCharsets.UTF_8);
+        });
+  }
+
+  private interface DirectoryFiller {
+    void fill(Path partial) throws IOException;
+  }
+
+  /**
+   * Fills a temporary sibling of {@code target} and renames it into place only when complete, so an
+   * interrupted clone or checkout never leaves something that looks finished.
+   */
+  private static void createAtomically(Path target, String what, DirectoryFiller filler) {
+    Path abs = target.toAbsolutePath();
+    Path partial = abs.resolveSibling(abs.getFileName() + ".partial-" + UUID.randomUUID());
     try {
-      createParent(releaseDir);
-      run(
-          timeout,
-          List.of(),
-          "clone",
-          "--quiet",
-          "--no-checkout",
-          "--",
-          mirrorDir.toAbsolutePath().toString(),
-          partial.toString());
-      run(timeout, List.of(), "-C", partial.toString(), "checkout", "--quiet", "--detach", fullSha);
-      String head = resolve(partial, "HEAD");
-      if (!head.equals(fullSha)) {
-        throw new GitException("checkout of " + fullSha + " in " + releaseDir + " gave " + head);
-      }
-      Files.writeString(partial.resolve(REVISION_FILE), fullSha + "\n", StandardCharsets.UTF_8);
-      Files.move(partial, releaseDir, StandardCopyOption.ATOMIC_MOVE);
+      Files.createDirectories(abs.getParent());
+      filler.fill(partial);
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new GitException("cannot create release " + releaseDir + ": " + e.getMessage(), e);
+      throw new GitException("cannot create " + what + " " + target + ": " + e.getMessage(), e);
     } finally {
       deleteRecursively(partial);
     }
@@ -244,18 +265,6 @@ public class Git {
       return entries.findAny().isEmpty();
     } catch (IOException e) {
       return false;
-    }
-  }
-
-  private static Path sibling(Path dir, String marker) {
-    Path abs = dir.toAbsolutePath();
-    return abs.resolveSibling(abs.getFileName() + marker + UUID.randomUUID());
-  }
-
-  private static void createParent(Path dir) throws IOException {
-    Path parent = dir.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
     }
   }
 

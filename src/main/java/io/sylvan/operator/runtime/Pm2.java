@@ -70,15 +70,7 @@ public class Pm2 {
    */
   public CommandResult startOrReload(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
-    return run(
-        timeout,
-        env,
-        ecosystemDir(ecosystemFile),
-        "startOrReload",
-        ecosystemFile.toAbsolutePath().toString(),
-        "--only",
-        appName,
-        "--update-env");
+    return runEcosystem("startOrReload", ecosystemFile, appName, env, timeout, "--update-env");
   }
 
   /** {@code pm2 reload <app> --update-env} with {@code env} added to PM2's environment. */
@@ -89,14 +81,7 @@ public class Pm2 {
   /** {@code pm2 start <file> --only <app>}, in the ecosystem file's directory. */
   public CommandResult start(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
-    return run(
-        timeout,
-        env,
-        ecosystemDir(ecosystemFile),
-        "start",
-        ecosystemFile.toAbsolutePath().toString(),
-        "--only",
-        appName);
+    return runEcosystem("start", ecosystemFile, appName, env, timeout);
   }
 
   public CommandResult delete(String appName) {
@@ -167,8 +152,17 @@ public class Pm2 {
     return output.length() <= 500 ? output : output.substring(output.length() - 500);
   }
 
-  private static Path ecosystemDir(Path ecosystemFile) {
-    return ecosystemFile.toAbsolutePath().getParent();
+  private CommandResult runEcosystem(
+      String action,
+      Path ecosystemFile,
+      String appName,
+      Map<String, String> env,
+      Duration timeout,
+      String... extra) {
+    Path file = ecosystemFile.toAbsolutePath();
+    List<String> args = new ArrayList<>(List.of(action, file.toString(), "--only", appName));
+    args.addAll(List.of(extra));
+    return run(timeout, env, file.getParent(), args.toArray(String[]::new));
   }
 
   private CommandResult run(

@@ -12,7 +12,11 @@ import java.util.TreeMap;
  * One PM2 process (one instance of a cluster-mode app) as {@code pm2 jlist} reports it.
  *
  * <p>{@code restartTime} rises on every reload, so it says nothing about crashes: use {@link
- * #unstableRestarts()} and {@link #status()} to detect a crash loop.
+ * #status()} and {@link #unstableRestarts()} to detect a crash loop. Measured with pm2 7.0.4: when
+ * PM2 gives up after {@code max_restarts} it resets {@code unstable_restarts} to 0 and sets {@code
+ * errored}; but if the app has a {@code restart_delay}, it overwrites that with {@code waiting
+ * restart} and never restarts again, so a process that stays in {@link Status#WAITING_RESTART}
+ * longer than its delay has crashed for good.
  *
  * @param name app name
  * @param pmId PM2's id of this instance
@@ -56,12 +60,15 @@ public record Pm2Process(
     LAUNCHING,
     ERRORED,
     ONE_LAUNCH_STATUS,
+    /** Between a crash and the restart when the app has a restart delay (see above). */
+    WAITING_RESTART,
     /** A status this client does not know (a newer PM2). */
     UNKNOWN;
 
-    /** PM2's wording: {@code online}, {@code one-launch-status}, ... */
+    /** PM2's wording: {@code online}, {@code one-launch-status}, {@code waiting restart}, ... */
     public String wire() {
-      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+      String lower = name().toLowerCase(Locale.ROOT);
+      return this == WAITING_RESTART ? lower.replace('_', ' ') : lower.replace('_', '-');
     }
 
     public static Status fromWire(String value) {
@@ -86,6 +93,14 @@ public record Pm2Process(
 
   public boolean online() {
     return status == Status.ONLINE;
+  }
+
+  /**
+   * Errored, or restarted after living shorter than {@code min_uptime}. A stuck {@code waiting
+   * restart} is not included: telling it from a normal delayed restart needs the delay and time.
+   */
+  public boolean crashing() {
+    return status == Status.ERRORED || unstableRestarts > 0;
   }
 
   /** One element of {@code pm2 jlist}'s array. */
