@@ -23,11 +23,12 @@ import java.util.Optional;
 @Priority(Priorities.AUTHENTICATION)
 public class TokenFilter implements ContainerRequestFilter {
 
-  @Inject OperatorConfig config;
+  // A provider: JAX-RS filters are built at static init, before runtime config exists.
+  @Inject jakarta.inject.Provider<OperatorConfig> config;
 
   @Override
   public void filter(ContainerRequestContext request) {
-    Optional<String> expected = config.auth().token().filter(t -> !t.isBlank());
+    Optional<String> expected = config.get().auth().token().filter(t -> !t.isBlank());
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     String given =
         header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)

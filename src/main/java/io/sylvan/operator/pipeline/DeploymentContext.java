@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.runtime.InheritedEnv;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import java.nio.file.Path;
@@ -204,6 +205,7 @@ public final class DeploymentContext {
     Command.Builder b =
         Command.builder(argv)
             .workingDir(workingDir)
+            .removeEnv(InheritedEnv.toDrop())
             .env(env)
             .timeout(timeout)
             .secrets(envValues.values())

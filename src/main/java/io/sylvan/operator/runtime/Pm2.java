@@ -175,7 +175,10 @@ public class Pm2 {
             .env(env)
             // Colour codes would end up in deployment logs and error messages.
             .env("NO_COLOR", "1")
-            .env("FORCE_COLOR", "0");
+            .env("FORCE_COLOR", "0")
+            // PM2 hands the caller's whole environment to the daemon and the apps: the
+            // operator's own secrets (datasource password, API token) must not travel along.
+            .removeEnv(InheritedEnv.toDrop());
     pm2Home.ifPresent(home -> command.env("PM2_HOME", home.toString()));
     return runner.run(command.build());
   }
