@@ -271,12 +271,11 @@ class SpecParserTest {
 
   @Test
   void reportsADuplicateEnvironmentOnBothFilesAndKeepsTheOthersValid() {
-    Map<String, String> files = new LinkedHashMap<>();
-    files.put("production.yaml", minimal("production"));
-    files.put("production.yml", minimal("production"));
-    files.put("test.yaml", minimal("test"));
-
-    SpecSnapshot snapshot = parser.parseAll("rev", files);
+    SpecSnapshot snapshot =
+        parseAll(
+            "production.yaml", minimal("production"),
+            "production.yml", minimal("production"),
+            "test.yaml", minimal("test"));
 
     assertThat(snapshot.valid()).containsOnlyKeys("test");
     assertThat(snapshot.invalid())
@@ -301,17 +300,25 @@ class SpecParserTest {
 
   @Test
   void namesAnInvalidFileByItsEnvironmentOrElseByItsFileName() {
-    Map<String, String> files = new LinkedHashMap<>();
-    files.put("broken.yaml", "spec: [");
-    files.put("staging.yaml", minimal("staging").replace(COMMIT_A, "abc"));
-    files.put("test.yaml", minimal("test"));
-
-    SpecSnapshot snapshot = parser.parseAll("rev", files);
+    SpecSnapshot snapshot =
+        parseAll(
+            "broken.yaml", "spec: [",
+            "staging.yaml", minimal("staging").replace(COMMIT_A, "abc"),
+            "test.yaml", minimal("test"));
 
     assertThat(snapshot.valid()).containsOnlyKeys("test");
     assertThat(snapshot.invalid())
         .extracting(SpecSnapshot.InvalidSpec::environment)
         .containsExactly("broken", "staging");
+  }
+
+  /** Parses files given as name, content, name, content, ... in that order. */
+  private SpecSnapshot parseAll(String... namesAndContents) {
+    Map<String, String> files = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndContents.length; i += 2) {
+      files.put(namesAndContents[i], namesAndContents[i + 1]);
+    }
+    return parser.parseAll("rev", files);
   }
 
   private static Path badFixtures() {
