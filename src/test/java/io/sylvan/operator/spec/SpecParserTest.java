@@ -177,6 +177,19 @@ class SpecParserTest {
   }
 
   @Test
+  void reportsAMissingSectionOnceInsteadOfEachOfItsRequiredFields() {
+    String content = "apiVersion: sylvan.io/v1\nkind: AppDeployment\nmetadata: [production]\n";
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors())
+        .map(SpecError::toString)
+        .containsExactly(
+            "production.yaml:1:1: spec: is required",
+            "production.yaml:3:11: metadata: expected a mapping, got a list");
+  }
+
+  @Test
   void acceptsPm2SizesAndAllDurationUnits() {
     String content =
         minimal("production")
