@@ -664,6 +664,10 @@ public final class SpecParser {
       }
 
       private void missing(String key, NodeTuple emptyTuple) {
+        if (!present) {
+          // The section itself is missing or of the wrong type, which is already reported.
+          return;
+        }
         if (emptyTuple != null) {
           error(emptyTuple.getKeyNode().getStartMark(), field(key), "is required but empty");
         } else {

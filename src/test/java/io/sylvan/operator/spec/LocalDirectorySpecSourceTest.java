@@ -1,0 +1,87 @@
+package io.sylvan.operator.spec;
+
+import static io.sylvan.operator.spec.SpecFixtures.COMMIT_B;
+import static io.sylvan.operator.spec.SpecFixtures.minimal;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalDirectorySpecSourceTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void revisionChangesWhenAFileChangesAndOnlyThen() throws Exception {
+    Files.writeString(dir.resolve("production.yaml"), minimal("production"));
+    LocalDirectorySpecSource source = new LocalDirectorySpecSource(dir);
+
+    SpecSnapshot first = source.load();
+    SpecSnapshot unchanged = source.load();
+    Files.writeString(dir.resolve("production.yaml"), minimal("production", COMMIT_B));
+    SpecSnapshot changed = source.load();
+
+    assertThat(first.revision()).matches("dir:[0-9a-f]{12}");
+    assertThat(unchanged.revision()).isEqualTo(first.revision());
+    assertThat(changed.revision()).isNotEqualTo(first.revision());
+    assertThat(changed.valid().get("production").spec().source().commit()).isEqualTo(COMMIT_B);
+  }
+
+  @Test
+  void revisionChangesWhenAFileIsRenamed() throws Exception {
+    Files.writeString(dir.resolve("test.yaml"), minimal("test"));
+    LocalDirectorySpecSource source = new LocalDirectorySpecSource(dir);
+    String before = source.load().revision();
+
+    Files.move(dir.resolve("test.yaml"), dir.resolve("test.yml"));
+
+    assertThat(source.load().revision()).isNotEqualTo(before);
+  }
+
+  @Test
+  void readsOnlyYamlFilesDirectlyInTheFolderAndKeepsValidOnesNextToBrokenOnes() throws Exception {
+    Files.writeString(dir.resolve("production.yaml"), minimal("production"));
+    Files.writeString(dir.resolve("test.yml"), minimal("test"));
+    Files.writeString(dir.resolve("staging.yaml"), "spec: [");
+    Files.writeString(dir.resolve("README.md"), "not a spec");
+    Files.createDirectories(dir.resolve("archive"));
+    Files.writeString(dir.resolve("archive/old.yaml"), "garbage: [");
+
+    SpecSnapshot snapshot = new LocalDirectorySpecSource(dir).load();
+
+    assertThat(snapshot.valid()).containsOnlyKeys("production", "test");
+    assertThat(snapshot.invalid())
+        .singleElement()
+        .satisfies(
+            invalid -> {
+              assertThat(invalid.environment()).isEqualTo("staging");
+              assertThat(invalid.file()).isEqualTo("staging.yaml");
+              assertThat(invalid.errors()).isNotEmpty();
+            });
+  }
+
+  @Test
+  void rejectsAnOversizedFileWithoutReadingItWhole() throws Exception {
+    Files.writeString(dir.resolve("huge.yaml"), "#".repeat(4 * SpecDefaults.MAX_FILE_BYTES));
+
+    SpecSnapshot snapshot = new LocalDirectorySpecSource(dir).load();
+
+    assertThat(snapshot.invalid().get(0).errors())
+        .singleElement()
+        .hasToString("huge.yaml:1:1: (file): the file is larger than 256 KiB");
+  }
+
+  @Test
+  void failsWhenTheFolderDoesNotExist() {
+    LocalDirectorySpecSource source = new LocalDirectorySpecSource(dir.resolve("missing"));
+
+    assertThatThrownBy(source::load)
+        .isInstanceOf(SpecSourceException.class)
+        .hasMessageContaining("missing")
+        .hasMessageContaining("does not exist");
+    assertThat(source.describe()).isEqualTo("directory " + dir.resolve("missing"));
+  }
+}

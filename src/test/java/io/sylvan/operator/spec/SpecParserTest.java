@@ -1,0 +1,344 @@
+package io.sylvan.operator.spec;
+
+import static io.sylvan.operator.spec.SpecFixtures.COMMIT_A;
+import static io.sylvan.operator.spec.SpecFixtures.minimal;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SpecParserTest {
+
+  private final SpecParser parser = new SpecParser();
+
+  /**
+   * One fixture per error class in {@code src/test/resources/specs/bad}: fixture | line | column |
+   * field | part of the message. Each fixture declares the environment named like its file, so the
+   * only error is the one under test.
+   */
+  private static final String BAD_SPECS =
+      """
+      yaml-syntax                  | 13 |  1 | (yaml)                            | expected ',' or ']'
+      unknown-key-typo             | 12 |  5 | spec.process.instanses            | did you mean 'instances'?
+      unknown-key                  | 11 |  1 | status                            | allowed keys here: apiVersion, kind, metadata, spec
+      integer-expected             | 12 | 16 | spec.process.instances            | expected an integer, got the string 'two'
+      list-expected                | 12 | 15 | spec.env.required                 | expected a list, got the string 'DATABASE_URL'
+      mapping-expected             | 11 | 12 | spec.process                      | expected a mapping, got a list
+      missing-repository           |  6 |  3 | spec.source.repository            | is required in spec.source
+      missing-commit               |  6 |  3 | spec.source.commit                | is required in spec.source
+      missing-root                 |  9 |  3 | spec.target.root                  | is required in spec.target
+      missing-environment          |  3 |  1 | metadata.environment              | is required in metadata
+      missing-api-version          |  1 |  1 | apiVersion                        | is required
+      missing-kind                 |  1 |  1 | kind                              | is required
+      migrate-without-command      | 11 |  3 | spec.migrate.command              | is required in spec.migrate
+      wrong-api-version            |  1 | 13 | apiVersion                        | must be 'sylvan.io/v1', got 'sylvan.io/v2'
+      wrong-kind                   |  2 |  7 | kind                              | must be 'AppDeployment', got 'Deployment'
+      commit-abbreviated           |  8 | 13 | spec.source.commit                | exactly 40 hex characters, got '9fceb02' (7 characters)
+      commit-not-hex               |  8 | 13 | spec.source.commit                | exactly 40 hex characters
+      environment-name-invalid     |  4 | 16 | metadata.environment              | DNS-label-like name
+      environment-file-mismatch    |  4 | 16 | metadata.environment              | must be named production.yaml
+      env-file-escapes-root        | 12 | 11 | spec.env.file                     | '..' leads outside target.root
+      env-file-absolute            | 12 | 11 | spec.env.file                     | relative to target.root, not an absolute path
+      script-escapes-release       | 12 | 13 | spec.process.script               | '..' leads outside the release directory
+      root-relative                | 10 | 11 | spec.target.root                  | must be an absolute path
+      duration-words               | 12 | 14 | spec.healthCheck.timeout          | expected a duration like 5s, 500ms, 2m or 1h
+      duration-negative            | 12 | 15 | spec.healthCheck.interval         | got '-1s'
+      duration-without-unit        | 12 | 15 | spec.reconcile.interval           | got '5'
+      size-with-bytes-suffix       | 12 | 23 | spec.process.maxMemoryRestart     | expected a size like 1G, 512M or 300K
+      size-words                   | 12 | 23 | spec.process.maxMemoryRestart     | got 'lots'
+      port-out-of-range            | 12 | 11 | spec.process.port                 | must be between 1 and 65535, got 70000
+      instances-out-of-range       | 12 | 16 | spec.process.instances            | must be between 1 and 64, got 0
+      retries-out-of-range         | 12 | 14 | spec.healthCheck.retries          | must be between 1 and 20, got 21
+      percent-out-of-range         | 12 | 20 | spec.healthCheck.maxCpuPercent    | must be between 1 and 100, got 150
+      keep-out-of-range            | 12 | 11 | spec.backup.keep                  | must be between 1 and 100, got 0
+      reconcile-interval-too-short | 12 | 15 | spec.reconcile.interval           | must be at least 5s, got 2s
+      timeout-zero                 | 12 | 14 | spec.build.timeout                | must be greater than 0
+      reconcile-mode-unknown       | 12 | 11 | spec.reconcile.mode               | must be 'enforce' or 'warn', got 'sometimes'
+      duplicate-key                | 14 |  5 | spec.process.port                 | duplicate key 'port' (first defined at line 12)
+      critical-path-without-slash  | 12 | 24 | spec.healthCheck.criticalPaths[1] | must be a URL path starting with '/'
+      health-path-without-slash    | 12 | 11 | spec.healthCheck.path             | must be a URL path starting with '/'
+      command-and-and              | 12 | 14 | spec.build.command                | '&&' needs a shell
+      command-redirect             | 13 | 20 | spec.migrate.backupCommand        | redirection '>' needs a shell
+      command-substitution         | 12 | 14 | spec.build.install                | must be 'auto' or a command: command substitution '$('
+      command-unterminated-quote   | 12 | 14 | spec.migrate.command              | unterminated double quote
+      custom-tag                   | 12 | 11 | spec.process.port                 | the tag !port is not allowed
+      global-tag                   | 12 | 11 | (yaml)                            | Global tag is not allowed
+      boolean-yes                  | 12 | 14 | spec.backup.enabled               | expected true or false, got the boolean 'yes'
+      env-var-name-invalid         | 12 | 16 | spec.env.required[0]              | must be an environment variable name
+      empty                        |  1 |  1 | (file)                            | the file is empty
+      not-a-mapping                |  1 |  1 | (file)                            | expected a mapping with apiVersion, kind, metadata and spec
+      """;
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = BAD_SPECS)
+  void reportsEachErrorClassWithFileLineColumnAndField(
+      String fixture, int line, int column, String field, String message) throws IOException {
+    String file = fixture + ".yaml";
+    SpecParseResult result = parser.parse(file, Files.readString(badFixtures().resolve(file)));
+
+    assertThat(result.isValid()).isFalse();
+    assertThat(result.errors()).hasSize(1);
+    SpecError error = result.errors().get(0);
+    assertThat(error.file()).isEqualTo(file);
+    assertThat(error.line()).as("line").isEqualTo(line);
+    assertThat(error.column()).as("column").isEqualTo(column);
+    assertThat(error.field()).isEqualTo(field);
+    assertThat(error.message()).contains(message);
+    assertThat(error.toString()).startsWith(file + ":" + line + ":" + column + ": " + field + ": ");
+  }
+
+  @Test
+  void everyBadFixtureIsCoveredByTheTable() throws Exception {
+    List<String> tableFixtures =
+        BAD_SPECS.lines().map(line -> line.substring(0, line.indexOf('|')).strip()).toList();
+    try (Stream<Path> files = Files.list(badFixtures())) {
+      List<String> names =
+          files.map(f -> f.getFileName().toString().replace(".yaml", "")).sorted().toList();
+      assertThat(names).hasSizeGreaterThanOrEqualTo(25);
+      assertThat(tableFixtures).containsExactlyInAnyOrderElementsOf(names);
+    }
+  }
+
+  @Test
+  void appliesTheDocumentedDefaultsToAMinimalSpec() {
+    SpecParseResult result = parser.parse("production.yaml", minimal("production"));
+
+    assertThat(result.errors()).isEmpty();
+    DeploySpec spec = result.spec();
+    DeploySpec.Spec s = spec.spec();
+    assertThat(spec.metadata().name()).isEqualTo("sylvan-app");
+    assertThat(spec.environment()).isEqualTo("production");
+    assertThat(spec.sourceFile()).isEqualTo("production.yaml");
+    assertThat(s.source().commit()).isEqualTo(COMMIT_A);
+    assertThat(s.target().root()).isEqualTo(Path.of("/srv/sylvan/production"));
+    assertThat(s.process()).isEqualTo(new DeploySpec.Process(1, 3000, "1G", 1L << 30, null, null));
+    assertThat(s.build())
+        .isEqualTo(new DeploySpec.Build("auto", "npm run build", Duration.ofMinutes(15)));
+    assertThat(s.build().commandArgv()).containsExactly("npm", "run", "build");
+    assertThat(s.build().installArgv()).isEmpty();
+    assertThat(s.migrate()).isNull();
+    assertThat(s.env()).isEqualTo(new DeploySpec.Env("shared/.env.local", List.of()));
+    assertThat(s.healthCheck())
+        .isEqualTo(
+            new DeploySpec.HealthCheck(
+                "/api/health",
+                Duration.ofSeconds(5),
+                5,
+                Duration.ofSeconds(3),
+                Duration.ofSeconds(2),
+                80,
+                70,
+                false,
+                List.of()));
+    assertThat(s.backup()).isEqualTo(new DeploySpec.Backup(true, 5));
+    assertThat(s.rollback()).isEqualTo(new DeploySpec.Rollback(true));
+    assertThat(s.reconcile())
+        .isEqualTo(
+            new DeploySpec.Reconcile(
+                Duration.ofSeconds(30), false, DeploySpec.Reconcile.Mode.ENFORCE));
+  }
+
+  @Test
+  void collectsAllErrorsOfAFileInLineOrder() {
+    String content =
+        minimal("production")
+                .replace("commit: " + COMMIT_A, "commit: main")
+                .replace("root: /srv/sylvan/production", "root: srv")
+            + """
+              process:
+                port: 0
+                instanses: 2
+              healthCheck:
+                timeout: 5 seconds
+            """;
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors())
+        .extracting(SpecError::field)
+        .containsExactly(
+            "spec.source.commit",
+            "spec.target.root",
+            "spec.process.port",
+            "spec.process.instanses",
+            "spec.healthCheck.timeout");
+    assertThat(result.environment()).isEqualTo("production");
+  }
+
+  @Test
+  void reportsAMissingSectionOnceInsteadOfEachOfItsRequiredFields() {
+    String content = "apiVersion: sylvan.io/v1\nkind: AppDeployment\nmetadata: [production]\n";
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors())
+        .map(SpecError::toString)
+        .containsExactly(
+            "production.yaml:1:1: spec: is required",
+            "production.yaml:3:11: metadata: expected a mapping, got a list");
+  }
+
+  @Test
+  void acceptsPm2SizesAndAllDurationUnits() {
+    String content =
+        minimal("production")
+            + """
+              process:
+                maxMemoryRestart: 300K
+              build:
+                timeout: 1h
+              migrate:
+                command: npx prisma migrate deploy
+                timeout: 500ms
+              reconcile:
+                interval: 2m
+            """;
+
+    DeploySpec spec = parser.parse("production.yaml", content).spec();
+
+    assertThat(spec.spec().process().maxMemoryRestartBytes()).isEqualTo(300 * 1024L);
+    assertThat(spec.spec().build().timeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(spec.spec().migrate().timeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(spec.spec().reconcile().interval()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void theExampleSpecsLoadWithoutErrors() throws Exception {
+    Path dir = Path.of(System.getProperty("basedir", ".")).resolve("deploy-specs");
+
+    SpecSnapshot snapshot = new LocalDirectorySpecSource(dir).load();
+
+    assertThat(snapshot.invalid()).isEmpty();
+    assertThat(snapshot.valid()).containsOnlyKeys("production", "test");
+    DeploySpec.Spec production = snapshot.valid().get("production").spec();
+    assertThat(production.process().instances()).isEqualTo(2);
+    assertThat(production.process().port()).isEqualTo(3333);
+    assertThat(production.backup().enabled()).isTrue();
+    DeploySpec.Spec test = snapshot.valid().get("test").spec();
+    assertThat(test.process().instances()).isEqualTo(1);
+    assertThat(test.process().port()).isNotEqualTo(3333);
+    assertThat(test.backup().enabled()).isFalse();
+    assertThat(test.target().root()).isEqualTo(Path.of("/srv/sylvan/test"));
+  }
+
+  @Test
+  void rejectsABillionLaughsAliasBombQuickly() {
+    StringBuilder bomb = new StringBuilder("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for (char c = 'b'; c <= 'j'; c++) {
+      String previous = "*" + (char) (c - 1);
+      bomb.append(c)
+          .append(": &")
+          .append(c)
+          .append(" [")
+          .append(String.join(", ", java.util.Collections.nCopies(9, previous)))
+          .append("]\n");
+    }
+
+    SpecParseResult result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2), () -> parser.parse("production.yaml", bomb.toString()));
+
+    assertThat(result.errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.field()).isEqualTo(SpecError.FILE);
+              assertThat(e.message()).contains("aliases");
+            });
+  }
+
+  @Test
+  void rejectsAnOversizedFileBeforeParsingIt() {
+    String huge = "# " + "x".repeat(SpecDefaults.MAX_FILE_BYTES) + "\n" + minimal("production");
+
+    SpecParseResult result =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(2), () -> parser.parse("production.yaml", huge));
+
+    assertThat(result.errors())
+        .singleElement()
+        .hasToString("production.yaml:1:1: (file): the file is larger than 256 KiB");
+  }
+
+  @Test
+  void rejectsDeeplyNestedDocuments() {
+    String deep = "spec: " + "[".repeat(50) + "]".repeat(50) + "\n";
+
+    SpecParseResult result = parser.parse("production.yaml", deep);
+
+    assertThat(result.errors())
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("nested"));
+  }
+
+  @Test
+  void reportsADuplicateEnvironmentOnBothFilesAndKeepsTheOthersValid() {
+    SpecSnapshot snapshot =
+        parseAll(
+            "production.yaml", minimal("production"),
+            "production.yml", minimal("production"),
+            "test.yaml", minimal("test"));
+
+    assertThat(snapshot.valid()).containsOnlyKeys("test");
+    assertThat(snapshot.invalid())
+        .extracting(SpecSnapshot.InvalidSpec::file)
+        .containsExactly("production.yaml", "production.yml");
+    assertThat(snapshot.invalid().get(0).errors())
+        .singleElement()
+        .hasToString(
+            "production.yaml:4:16: metadata.environment: environment 'production' is also"
+                + " declared in production.yml; each environment must be declared by exactly one"
+                + " file");
+    assertThat(snapshot.invalid().get(1).errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.file()).isEqualTo("production.yml");
+              assertThat(e.line()).isEqualTo(4);
+              assertThat(e.column()).isEqualTo(16);
+              assertThat(e.message()).contains("also declared in production.yaml");
+            });
+  }
+
+  @Test
+  void namesAnInvalidFileByItsEnvironmentOrElseByItsFileName() {
+    SpecSnapshot snapshot =
+        parseAll(
+            "broken.yaml", "spec: [",
+            "staging.yaml", minimal("staging").replace(COMMIT_A, "abc"),
+            "test.yaml", minimal("test"));
+
+    assertThat(snapshot.valid()).containsOnlyKeys("test");
+    assertThat(snapshot.invalid())
+        .extracting(SpecSnapshot.InvalidSpec::environment)
+        .containsExactly("broken", "staging");
+  }
+
+  /** Parses files given as name, content, name, content, ... in that order. */
+  private SpecSnapshot parseAll(String... namesAndContents) {
+    Map<String, String> files = new LinkedHashMap<>();
+    for (int i = 0; i < namesAndContents.length; i += 2) {
+      files.put(namesAndContents[i], namesAndContents[i + 1]);
+    }
+    return parser.parseAll("rev", files);
+  }
+
+  private static Path badFixtures() {
+    try {
+      return Path.of(SpecParserTest.class.getResource("/specs/bad").toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
