@@ -116,8 +116,10 @@ const env = {
   // launcher's own deadline, 1 s before PM2's SIGKILL
   SYLVAN_HARD_DEADLINE_MS: String(killTimeout - 1000),
 };
-// Only when set: PM2 would otherwise pass the string 'undefined'.
-if (script !== undefined) env.SYLVAN_SCRIPT = script;
+// Always set (empty = Next.js mode): PM2 merges the environment of the pm2
+// CLI call and of its daemon into the app's, so an unset key could inherit a
+// stale SYLVAN_SCRIPT from another app's invocation.
+env.SYLVAN_SCRIPT = script === undefined ? '' : script;
 
 module.exports = {
   apps: [
@@ -185,11 +187,11 @@ module.exports = {
       // (restart_time grows; the operator watches it).
       min_uptime: 10000,
       max_restarts: 10,
-      // Not in the seed (default 0). A crash loop of a Next worker burns CPU
-      // that the surviving worker needs (measured: 14% loss under CPU
-      // contention); 1 s between attempts keeps the loop at ~10 tries inside
-      // the 100 s window above.
-      restart_delay: 1000,
+      // No restart_delay / exp_backoff_restart_delay on purpose: measured with
+      // pm2 7.0.4, when a restart delay is set PM2 overwrites the 'errored'
+      // status of a process that hit max_restarts with 'waiting restart'
+      // (God.handleExit), so a crash-looping release would never show up as
+      // errored in `pm2 jlist` (seen: stuck at 'waiting restart' for 100+ s).
 
       // Not in the seed. PM2 runs git (vizion) in the cwd on every start to
       // show repo metadata; releases are plain directories, and the operator
