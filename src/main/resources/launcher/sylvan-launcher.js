@@ -320,9 +320,22 @@ function startCustom() {
   };
 
   log('INFO', `start mode=script script=${script} release=${releaseDir} commit=${commit} port=${port} pid=${process.pid}`);
-  // The script sees itself as the main module as far as require paths go.
+  // Load the script as the main module (as PM2 itself does), so apps that
+  // start only `if (require.main === module)` still start.
   process.argv[1] = scriptPath;
-  require(scriptPath);
+  try {
+    require('module')._load(scriptPath, null, true);
+  } catch (e) {
+    if (e && e.code === 'ERR_REQUIRE_ESM') {
+      // ES module script (.mjs / "type": "module")
+      import(require('url').pathToFileURL(scriptPath).href).catch((err) => {
+        log('ERROR', `failed to load ${script}: ${(err && err.stack) || err}`);
+        process.exit(1);
+      });
+    } else {
+      throw e;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------
