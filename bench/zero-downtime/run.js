@@ -326,6 +326,25 @@ function summarize(results, windows) {
   outside.sort((a, b) => a - b);
   during.sort((a, b) => a - b);
   const failedDuring = results.filter((r) => !r.ok && inWindow(r.t)).length;
+  // per-second timeline (by issue time) for the JSON file: where failures and
+  // latency spikes sit relative to the reload windows
+  const t0 = results.reduce((m, r) => Math.min(m, r.t), Infinity);
+  const buckets = new Map();
+  for (const r of results) {
+    const k = Math.floor((r.t - t0) / 1000);
+    if (!buckets.has(k)) buckets.set(k, { s: k, sent: 0, failed: 0, lat: [] });
+    const b = buckets.get(k);
+    b.sent += 1;
+    if (!r.ok) b.failed += 1;
+    else b.lat.push(r.ms);
+  }
+  const timeline = [...buckets.values()]
+    .sort((a, b) => a.s - b.s)
+    .map((b) => {
+      b.lat.sort((x, y) => x - y);
+      const w = Number.isFinite(t0) && windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
+      return { s: b.s, reload: w, sent: b.sent, failed: b.failed, p50: pct(b.lat, 50), p99: pct(b.lat, 99) };
+    });
   return {
     sent: results.length,
     failed,
@@ -334,6 +353,7 @@ function summarize(results, windows) {
     successPct: results.length ? (100 * (results.length - failed)) / results.length : 0,
     outside: { n: outside.length, p50: pct(outside, 50), p99: pct(outside, 99) },
     during: { n: during.length, p50: pct(during, 50), p99: pct(during, 99) },
+    timeline,
   };
 }
 
