@@ -1,0 +1,499 @@
+#!/usr/bin/env node
+'use strict';
+/*
+ * Zero-downtime reload benchmark for the Sylvan launcher.
+ *
+ * Self-contained: no npm dependencies for this program. Into its own work dir
+ * (default bench/.work, gitignored) it installs pm2@7.0.4 and the Next.js
+ * fixture's dependencies, builds the fixture once, then for each config
+ *   seed: the seed's ecosystem config (script 'npm', args 'start', cluster x2,
+ *         wait_ready, listen_timeout 10000, kill_timeout 5000)
+ *   ours: the project's ecosystem.config.js + sylvan-launcher.js
+ * starts the app under its own fresh PM2_HOME (never ~/.pm2), runs a
+ * fixed-rate keep-alive HTTP load on loopback while doing N `pm2 reload`s, and
+ * prints requests sent / failed / success % and p50/p99 latency outside and
+ * during reloads. Kills its pm2 daemons at the end (also on Ctrl-C).
+ *
+ * Usage: bench/zero-downtime/run.sh [--reloads 20] [--rate 200] [--configs seed,ours]
+ *        [--work DIR] [--port 4400] [--settle-ms 2000] [--baseline-ms 10000]
+ *        [--path /api/health] [--timeout-ms 10000] [--max-requests 200000]
+ *        [--drain-ms N] [--exit-grace-ms N] [--json FILE]
+ */
+
+const http = require('http');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawn, execFileSync } = require('child_process');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const FIXTURE = path.join(REPO, 'src', 'test', 'resources', 'fixtures', 'next-app');
+const LAUNCHER = path.join(REPO, 'src', 'main', 'resources', 'launcher', 'sylvan-launcher.js');
+const ECOSYSTEM = path.join(REPO, 'ecosystem.config.js');
+const PM2_VERSION = '7.0.4';
+const COMMIT = 'b3e1c0ffee0ddba11c0ffee0ddba11c0ffee0d00'; // fixed 40-hex fake commit for the fixture
+
+// ---------------------------------------------------------------- options
+const opts = {
+  reloads: 20,
+  rate: 200,
+  configs: 'seed,ours',
+  work: path.join(REPO, 'bench', '.work'),
+  port: 4400,
+  settleMs: 2000,
+  baselineMs: 10000,
+  path: '/api/health',
+  timeoutMs: 10000,
+  maxRequests: 200000,
+  drainMs: undefined,
+  exitGraceMs: undefined,
+  json: undefined,
+};
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const key = a.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+  if (!(key in opts)) {
+    console.error(`unknown option ${a}`);
+    process.exit(2);
+  }
+  const v = argv[++i];
+  opts[key] = typeof opts[key] === 'number' || /Ms$|^port$/.test(key) ? Number(v) : v;
+}
+const WORK = path.resolve(opts.work);
+const APP = path.join(WORK, 'app');
+const PM2_DIR = path.join(WORK, 'pm2');
+const PM2_BIN = path.join(PM2_DIR, 'node_modules', 'pm2', 'bin', 'pm2');
+
+function log(msg) {
+  console.log(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}`);
+}
+
+function run(cmd, args, options = {}) {
+  // async spawn with captured output, never throws
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => resolve({ code: -1, out, err: err + e.message, ms: Date.now() - t0 }));
+    child.on('close', (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
+  });
+}
+
+async function mustRun(cmd, args, options) {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) {
+    console.error(r.out.slice(-4000));
+    console.error(r.err.slice(-4000));
+    throw new Error(`${cmd} ${args.join(' ')} failed with ${r.code}`);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- setup
+function copyDir(src, dst) {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, e.name);
+    const d = path.join(dst, e.name);
+    if (e.isDirectory()) copyDir(s, d);
+    else fs.copyFileSync(s, d);
+  }
+}
+
+async function setup() {
+  fs.mkdirSync(WORK, { recursive: true });
+  if (!fs.existsSync(PM2_BIN)) {
+    log(`installing pm2@${PM2_VERSION} into ${PM2_DIR}`);
+    fs.mkdirSync(PM2_DIR, { recursive: true });
+    fs.writeFileSync(path.join(PM2_DIR, 'package.json'), '{"private":true}\n');
+    await mustRun('npm', ['install', '--no-audit', '--no-fund', `pm2@${PM2_VERSION}`], { cwd: PM2_DIR });
+  }
+  // fresh copy of the fixture sources; keep node_modules between runs
+  for (const f of ['app', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
+  fs.rmSync(path.join(APP, '.next'), { recursive: true, force: true });
+  copyDir(FIXTURE, APP);
+  log('npm install (fixture)');
+  const inst = await mustRun('npm', ['install', '--no-audit', '--no-fund'], { cwd: APP });
+  log(`npm install done in ${(inst.ms / 1000).toFixed(1)} s`);
+  log('next build (fixture)');
+  const build = await mustRun(path.join(APP, 'node_modules', '.bin', 'next'), ['build'], {
+    cwd: APP,
+    env: { ...process.env, NODE_ENV: 'production', SYLVAN_COMMIT: COMMIT, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  log(`next build done in ${(build.ms / 1000).toFixed(1)} s`);
+}
+
+function versions() {
+  const v = (p) => {
+    try {
+      return JSON.parse(fs.readFileSync(p, 'utf8')).version;
+    } catch (_) {
+      return 'n/a';
+    }
+  };
+  return {
+    node: process.version,
+    pm2: v(path.join(PM2_DIR, 'node_modules', 'pm2', 'package.json')),
+    next: v(path.join(APP, 'node_modules', 'next', 'package.json')),
+    react: v(path.join(APP, 'node_modules', 'react', 'package.json')),
+    os: `${os.type()} ${os.release()}`,
+    cpus: `${os.cpus().length} x ${os.cpus()[0] && os.cpus()[0].model}`,
+  };
+}
+
+// ---------------------------------------------------------------- pm2 configs
+function seedConfigFile(port) {
+  // The seed's ecosystem.config.js (seed/design.md) verbatim, except PORT.
+  const file = path.join(APP, 'ecosystem.seed.config.js');
+  fs.writeFileSync(
+    file,
+    `module.exports = {
+  apps: [
+    {
+      name: 'sylvan-app',
+      script: 'npm',
+      args: 'start',
+      instances: 2,
+      exec_mode: 'cluster',
+      env: {
+        NODE_ENV: 'production',
+        PORT: ${port}
+      },
+      error_file: './logs/pm2-error.log',
+      out_file: './logs/pm2-out.log',
+      log_date_format: 'YYYY-MM-DD HH:mm:ss Z',
+      merge_logs: true,
+      max_memory_restart: '1G',
+      wait_ready: true,
+      listen_timeout: 10000,
+      kill_timeout: 5000
+    }
+  ]
+}
+`,
+  );
+  return file;
+}
+
+function configFor(name, port, pm2Home) {
+  const base = { ...process.env, PM2_HOME: pm2Home, NEXT_TELEMETRY_DISABLED: '1' };
+  // never let a caller's pm2/Sylvan variables leak in
+  for (const k of Object.keys(base)) if (k.startsWith('SYLVAN_')) delete base[k];
+  if (name === 'seed') {
+    return { app: 'sylvan-app', file: seedConfigFile(port), cwd: APP, env: base };
+  }
+  if (name === 'ours') {
+    const logDir = path.join(WORK, `logs-ours`);
+    fs.mkdirSync(logDir, { recursive: true });
+    const env = {
+      ...base,
+      SYLVAN_APP_NAME: 'sylvan-bench',
+      SYLVAN_RELEASE_DIR: APP,
+      SYLVAN_COMMIT: COMMIT,
+      SYLVAN_PORT: String(port),
+      SYLVAN_INSTANCES: '2',
+      SYLVAN_LOG_DIR: logDir,
+      SYLVAN_MAX_MEMORY_RESTART: '1G',
+      SYLVAN_LAUNCHER: LAUNCHER,
+      SYLVAN_ENVIRONMENT: 'bench',
+    };
+    if (opts.drainMs !== undefined) env.SYLVAN_DRAIN_MS = String(opts.drainMs);
+    if (opts.exitGraceMs !== undefined) env.SYLVAN_EXIT_GRACE_MS = String(opts.exitGraceMs);
+    return { app: 'sylvan-bench', file: ECOSYSTEM, cwd: APP, env };
+  }
+  throw new Error(`unknown config ${name}`);
+}
+
+function pm2(cfg, args) {
+  return run(process.execPath, [PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
+}
+
+async function jlist(cfg) {
+  const r = await pm2(cfg, ['jlist']);
+  const i = r.out.indexOf('[');
+  try {
+    return JSON.parse(r.out.slice(i));
+  } catch (_) {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------- load generator
+function getOnce(port, p, timeoutMs) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: p, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', (e) => resolve({ status: 0, error: e.message }));
+  });
+}
+
+async function waitHealthy(port, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const r = await getOnce(port, opts.path, 2000);
+    if (r.status === 200) return r;
+    await new Promise((r2) => setTimeout(r2, 250));
+  }
+  return null;
+}
+
+function startLoad(port) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const results = []; // {t: start ms since epoch, ms: latency, ok, why}
+  let sent = 0;
+  let outstanding = 0;
+  let stopped = false;
+  const t0 = Date.now();
+  const hr0 = process.hrtime.bigint();
+
+  function fire() {
+    sent += 1;
+    outstanding += 1;
+    const startHr = process.hrtime.bigint();
+    const rec = { t: t0 + Number(startHr - hr0) / 1e6, ms: 0, ok: false, why: '' };
+    let done = false;
+    const finish = (ok, why) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      rec.ms = Number(process.hrtime.bigint() - startHr) / 1e6;
+      rec.ok = ok;
+      rec.why = why;
+      results.push(rec);
+      outstanding -= 1;
+    };
+    const req = http.get({ host: '127.0.0.1', port, path: opts.path, agent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => finish(res.statusCode === 200, res.statusCode === 200 ? '' : `HTTP ${res.statusCode}`));
+      res.on('error', (e) => finish(false, e.code || e.message));
+      res.on('aborted', () => finish(false, 'aborted'));
+    });
+    const timer = setTimeout(() => {
+      finish(false, 'timeout');
+      req.destroy();
+    }, opts.timeoutMs);
+    req.on('error', (e) => finish(false, e.code || e.message));
+  }
+
+  const iv = setInterval(() => {
+    if (stopped) return;
+    const due = Math.floor(((Date.now() - t0) * opts.rate) / 1000);
+    while (sent < due && sent < opts.maxRequests) fire();
+  }, 2);
+
+  return {
+    get sent() {
+      return sent;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(iv);
+      const end = Date.now() + opts.timeoutMs + 2000;
+      while (outstanding > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      agent.destroy();
+      return results;
+    },
+  };
+}
+
+function pct(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+function summarize(results, windows) {
+  const inWindow = (t) => windows.some((w) => t >= w.start && t <= w.end + 1000);
+  const outside = [];
+  const during = [];
+  const failures = {};
+  let failed = 0;
+  for (const r of results) {
+    if (!r.ok) {
+      failed += 1;
+      failures[r.why] = (failures[r.why] || 0) + 1;
+    }
+    if (r.ok) (inWindow(r.t) ? during : outside).push(r.ms);
+  }
+  outside.sort((a, b) => a - b);
+  during.sort((a, b) => a - b);
+  const failedDuring = results.filter((r) => !r.ok && inWindow(r.t)).length;
+  // per-second timeline (by issue time) for the JSON file: where failures and
+  // latency spikes sit relative to the reload windows
+  const t0 = results.reduce((m, r) => Math.min(m, r.t), Infinity);
+  const buckets = new Map();
+  for (const r of results) {
+    const k = Math.floor((r.t - t0) / 1000);
+    if (!buckets.has(k)) buckets.set(k, { s: k, sent: 0, failed: 0, lat: [] });
+    const b = buckets.get(k);
+    b.sent += 1;
+    if (!r.ok) b.failed += 1;
+    else b.lat.push(r.ms);
+  }
+  const timeline = [...buckets.values()]
+    .sort((a, b) => a.s - b.s)
+    .map((b) => {
+      b.lat.sort((x, y) => x - y);
+      const w = Number.isFinite(t0) && windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
+      return { s: b.s, reload: w, sent: b.sent, failed: b.failed, p50: pct(b.lat, 50), p99: pct(b.lat, 99) };
+    });
+  return {
+    sent: results.length,
+    failed,
+    failedDuringReloads: failedDuring,
+    failures,
+    successPct: results.length ? (100 * (results.length - failed)) / results.length : 0,
+    outside: { n: outside.length, p50: pct(outside, 50), p99: pct(outside, 99) },
+    during: { n: during.length, p50: pct(during, 50), p99: pct(during, 99) },
+    timeline,
+  };
+}
+
+// ---------------------------------------------------------------- one config
+const homes = [];
+
+async function benchConfig(name, port) {
+  const pm2Home = path.join(WORK, `pm2-home-${name}-${Date.now()}`);
+  fs.mkdirSync(pm2Home, { recursive: true });
+  homes.push({ name, pm2Home });
+  const cfg = configFor(name, port, pm2Home);
+  log(`[${name}] PM2_HOME=${pm2Home} port=${port}: pm2 start ${path.relative(REPO, cfg.file) || cfg.file}`);
+  const st = await pm2(cfg, ['start', cfg.file]);
+  log(`[${name}] pm2 start exit ${st.code} in ${(st.ms / 1000).toFixed(1)} s`);
+  if (!(await waitHealthy(port, 60000))) throw new Error(`[${name}] app not healthy on ${port}`);
+  // let both instances come up (seed: the 2nd may never)
+  await new Promise((r) => setTimeout(r, 3000));
+  const before = (await jlist(cfg)).map((p) => `${p.pm_id}:${p.pm2_env.status}`).join(' ');
+  log(`[${name}] healthy; pm2 status ${before}`);
+
+  // warm-up, not measured
+  const warm = startLoad(port);
+  await new Promise((r) => setTimeout(r, 3000));
+  await warm.stop();
+
+  const load = startLoad(port);
+  const windows = [];
+  const reloadInfo = [];
+  await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
+  for (let i = 0; i < opts.reloads; i++) {
+    const start = Date.now();
+    const r = await pm2(cfg, ['reload', cfg.app]);
+    const end = Date.now();
+    windows.push({ start, end });
+    const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
+    reloadInfo.push({ ms: end - start, code: r.code, pm2Error });
+    log(`[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
+      `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`);
+    await new Promise((res) => setTimeout(res, opts.settleMs));
+  }
+  await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
+  const results = await load.stop();
+  const procs = await jlist(cfg);
+  const summary = summarize(results, windows);
+  summary.reloads = reloadInfo.length;
+  summary.reloadSecondsAvg = reloadInfo.reduce((a, b) => a + b.ms, 0) / Math.max(1, reloadInfo.length) / 1000;
+  summary.reloadErrorsPrinted = reloadInfo.filter((x) => x.pm2Error).length;
+  summary.reloadNonZeroExit = reloadInfo.filter((x) => x.code !== 0).length;
+  summary.pm2After = procs.map((p) => ({
+    id: p.pm_id,
+    status: p.pm2_env.status,
+    restart_time: p.pm2_env.restart_time,
+    unstable_restarts: p.pm2_env.unstable_restarts,
+  }));
+  const health = await getOnce(port, opts.path, 2000);
+  summary.healthAfter = health.status === 200 ? JSON.parse(health.body) : health;
+  await pm2(cfg, ['kill']);
+  log(`[${name}] done; pm2 daemon killed`);
+  return summary;
+}
+
+function fmt(n) {
+  return Number.isFinite(n) ? n.toFixed(1) : 'n/a';
+}
+
+function printTable(all, meta) {
+  console.log('\n=== Zero-downtime reload benchmark ===');
+  console.log(`date: ${meta.date}`);
+  console.log(`versions: node ${meta.versions.node}, pm2 ${meta.versions.pm2}, next ${meta.versions.next}, react ${meta.versions.react}; ${meta.versions.os}; ${meta.versions.cpus}`);
+  console.log(`load: ${opts.rate} req/s GET ${opts.path} on 127.0.0.1, keep-alive agent (maxSockets 64), timeout ${opts.timeoutMs} ms; ${opts.reloads} reloads, settle ${opts.settleMs} ms; "during" = reload command start .. end + 1 s`);
+  console.log(`command: ${meta.command}\n`);
+  const rows = [['config', 'sent', 'failed', 'success %', 'p50 out', 'p99 out', 'p50 reload', 'p99 reload', 'p99 ratio', 'reload s (avg)', 'PM2 ERROR printed']];
+  for (const [name, s] of Object.entries(all)) {
+    rows.push([
+      name,
+      String(s.sent),
+      String(s.failed),
+      s.successPct.toFixed(3),
+      fmt(s.outside.p50),
+      fmt(s.outside.p99),
+      fmt(s.during.p50),
+      fmt(s.during.p99),
+      (s.during.p99 / s.outside.p99).toFixed(2),
+      s.reloadSecondsAvg.toFixed(1),
+      `${s.reloadErrorsPrinted}/${s.reloads}`,
+    ]);
+  }
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  for (const r of rows) console.log('| ' + r.map((x, c) => x.padEnd(w[c])).join(' | ') + ' |');
+  console.log('(latencies in ms)');
+  for (const [name, s] of Object.entries(all)) {
+    console.log(`${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
+      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}`);
+  }
+}
+
+async function killAll() {
+  for (const h of homes) {
+    await run(process.execPath, [PM2_BIN, 'kill'], { env: { ...process.env, PM2_HOME: h.pm2Home } });
+  }
+}
+
+async function main() {
+  const command = `bench/zero-downtime/run.sh ${process.argv.slice(2).join(' ')}`.trim();
+  const date = new Date().toISOString();
+  await setup();
+  const meta = { date, command, versions: versions(), opts };
+  const all = {};
+  let port = opts.port;
+  for (const name of opts.configs.split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      all[name] = await benchConfig(name, port);
+    } catch (e) {
+      console.error(`[${name}] failed: ${e.message}`);
+    }
+    port += 1; // a seed crash loop must not hold the next config's port
+  }
+  await killAll();
+  printTable(all, meta);
+  const jsonFile = opts.json || path.join(WORK, `results-${date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(jsonFile, JSON.stringify({ meta, results: all }, null, 2));
+  console.log(`\nresults JSON: ${jsonFile}`);
+  const ours = all.ours;
+  if (ours) {
+    const ok = ours.failed === 0 && ours.reloads >= 20 && ours.sent >= 40000 && ours.during.p99 <= 1.1 * ours.outside.p99;
+    console.log(`targets for ours (0 failed, >= 20 reloads, >= 40000 requests, p99 during <= 1.1 x outside): ${ok ? 'MET' : 'MISSED'}`);
+  }
+}
+
+let interrupted = false;
+process.on('SIGINT', async () => {
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  console.error('interrupted: killing pm2 daemons');
+  await killAll();
+  process.exit(130);
+});
+
+main().catch(async (e) => {
+  console.error(e.stack || e.message);
+  await killAll();
+  process.exit(1);
+});
