@@ -1,0 +1,135 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.runtime.Command;
+import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.runtime.CommandRunner;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real git repository of the plain Node fixture app ({@code fixtures/node-app}), made by the
+ * test: one dependency from npm ({@code is-number}), a build script that prints the env file (so
+ * redaction is tested against a build that leaks it), and helpers to commit bad variants.
+ */
+public final class NodeAppRepo {
+
+  public static final String DEPENDENCY = "is-number";
+  private static final String BUILD_JS =
+      """
+      'use strict';
+      // Fixture build: writes a build marker and, like careless builds do, prints the env file.
+      const fs = require('fs');
+      if (fs.existsSync('.env.local')) console.log('env at build time:\\n' + fs.readFileSync('.env.local', 'utf8'));
+      if (fs.existsSync('BUILD_FAIL')) { console.error('fixture build failed on purpose'); process.exit(1); }
+      fs.writeFileSync('build-output.txt', 'built ' + new Date().toISOString() + '\\n');
+      console.log('fixture build done');
+      """;
+
+  private final Path dir;
+
+  private NodeAppRepo(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Creates the repository with a first commit; npm resolves the lockfile once here. */
+  public static NodeAppRepo create(Path dir, String dependencyVersion) {
+    try {
+      Files.createDirectories(dir);
+      for (String f : List.of("server.js", "package.json")) {
+        try (InputStream in = NodeAppRepo.class.getResourceAsStream("/fixtures/node-app/" + f)) {
+          Files.copy(in, dir.resolve(f));
+        }
+      }
+      Files.writeString(dir.resolve("build.js"), BUILD_JS);
+      NodeAppRepo repo = new NodeAppRepo(dir);
+      repo.setDependency(dependencyVersion);
+      repo.run("git", "init", "-q", "-b", "main");
+      repo.run("git", "config", "user.email", "tests@sylvan.invalid");
+      repo.run("git", "config", "user.name", "Sylvan Tests");
+      Files.writeString(dir.resolve(".gitignore"), "node_modules/\n");
+      repo.commit("initial");
+      return repo;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  /** Pins the npm dependency and regenerates the lockfile (a lockfile change). */
+  public void setDependency(String version) throws IOException {
+    String pkg = Files.readString(dir.resolve("package.json"));
+    pkg =
+        pkg.replaceAll(",\\s*\"dependencies\": \\{[^}]*\\}", "")
+            .replaceFirst(
+                "\"scripts\": \\{[^}]*\\}",
+                "\"scripts\": {\"start\": \"node server.js\", \"build\": \"node build.js\"},\n"
+                    + "  \"dependencies\": {\""
+                    + DEPENDENCY
+                    + "\": \""
+                    + version
+                    + "\"}");
+    Files.writeString(dir.resolve("package.json"), pkg);
+    run("npm", "install", "--package-lock-only", "--no-audit", "--no-fund");
+  }
+
+  /** Changes a harmless file so the next commit differs while the lockfile does not. */
+  public String commitChange(String message) throws IOException {
+    Files.writeString(dir.resolve("CHANGES.txt"), message + "\n", StandardCharsets.UTF_8);
+    return commit(message);
+  }
+
+  /** A commit whose /api/health answers 500. */
+  public String commitUnhealthy() throws IOException {
+    Files.writeString(dir.resolve("UNHEALTHY"), "yes\n");
+    String sha = commit("unhealthy");
+    Files.delete(dir.resolve("UNHEALTHY"));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "UNHEALTHY");
+    return sha;
+  }
+
+  /** A commit whose build fails. */
+  public String commitBuildFailure() throws IOException {
+    Files.writeString(dir.resolve("BUILD_FAIL"), "yes\n");
+    String sha = commit("build fails");
+    Files.delete(dir.resolve("BUILD_FAIL"));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "BUILD_FAIL");
+    return sha;
+  }
+
+  /** A commit whose server exits at start: PM2 crash-loops it. */
+  public String commitCrash() throws IOException {
+    Path server = dir.resolve("server.js");
+    String good = Files.readString(server);
+    Files.writeString(
+        server, "'use strict';\nconsole.error('crashing on purpose');\nprocess.exit(1);\n");
+    String sha = commit("crashes on start");
+    Files.writeString(server, good);
+    return sha;
+  }
+
+  /** Commits everything (removals included) and returns the full sha. */
+  public String commit(String message) {
+    run("git", "add", "-A");
+    run("git", "commit", "-q", "--allow-empty", "-m", message);
+    return run("git", "rev-parse", "HEAD").output().strip();
+  }
+
+  private CommandResult run(String... argv) {
+    CommandResult r =
+        CommandRunner.local()
+            .run(Command.builder(argv).workingDir(dir).timeout(Duration.ofMinutes(3)).build());
+    if (!r.ok()) {
+      throw new IllegalStateException(r.describe() + "\n" + r.tail(2000));
+    }
+    return r;
+  }
+}

@@ -1,0 +1,71 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.spec.SpecParseResult;
+import io.sylvan.operator.spec.SpecParser;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+
+/** Specs for tests, written as YAML and parsed like real ones. */
+public final class TestSpecs {
+
+  private TestSpecs() {}
+
+  /** The YAML of a plain-Node-app spec with quick health checks; {@code extra} is appended. */
+  public static String yaml(
+      String env, String app, Path repo, String commit, Path root, int port, String extra) {
+    return """
+        apiVersion: sylvan.io/v1
+        kind: AppDeployment
+        metadata:
+          name: %s
+          environment: %s
+        spec:
+          source:
+            repository: %s
+            commit: %s
+          target:
+            root: %s
+          process:
+            instances: 2
+            port: %d
+            maxMemoryRestart: 300M
+            script: server.js
+          build:
+            command: npm run build
+            timeout: 5m
+          env:
+            required: [DATABASE_URL]
+          healthCheck:
+            path: /api/health
+            timeout: 3s
+            retries: 3
+            interval: 1s
+            expectCommit: true
+            maxCpuPercent: 100
+          backup:
+            enabled: true
+            keep: 3
+          reconcile:
+            interval: 5s
+        %s"""
+        .formatted(app, env, repo, commit, root, port, extra == null ? "" : extra);
+  }
+
+  public static DeploySpec parse(String env, String yaml) {
+    SpecParseResult r = new SpecParser().parse(env + ".yaml", yaml);
+    if (!r.isValid()) {
+      throw new IllegalArgumentException("test spec is invalid: " + r.errors());
+    }
+    return r.spec();
+  }
+
+  public static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package io.sylvan.operator.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.runtime.Pm2TestResource;
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.state.Deployment;
+import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.DeploymentStepRecord;
+import io.sylvan.operator.state.DeploymentType;
+import io.sylvan.operator.state.EmbeddedPostgresResource;
+import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.StepStatus;
+import io.sylvan.operator.state.Trigger;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The update pipeline end to end on a real plain-Node app under a real PM2 (own PM2_HOME), from a
+ * real git repository, recorded in a real PostgreSQL. The tests build on each other in order: A is
+ * deployed, then B, then bad commits that must never stay live.
+ */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedPostgresResource.class)
+@QuarkusTestResource(Pm2TestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class UpdatePipelineTest {
+
+  static final String ENV = "pipeline";
+  static final String APP = "pipeline-app";
+  static final String CANARY = "canary-" + java.util.UUID.randomUUID();
+
+  static Path work;
+  static NodeAppRepo repo;
+  static Path root;
+  static int port;
+  static String commitA;
+  static String commitB;
+
+  @Inject DeploymentRunner runner;
+  @Inject ToolboxProducer tools;
+
+  @BeforeAll
+  static void createRepositoryAndTarget() throws IOException {
+    work = Files.createTempDirectory("sylvan-pipeline-");
+    repo = NodeAppRepo.create(work.resolve("app"), "7.0.0");
+    commitA = repo.commitChange("A");
+    root = work.resolve("target");
+    Files.createDirectories(root.resolve("shared"));
+    Files.writeString(
+        root.resolve("shared/.env.local"),
+        "DATABASE_URL=postgres://app:" + CANARY + "@localhost/app\nAPI_KEY=\"" + CANARY + "\"\n");
+    port = TestSpecs.freePort();
+  }
+
+  DeploySpec spec(String commit) {
+    return spec(commit, "");
+  }
+
+  DeploySpec spec(String commit, String extra) {
+    return TestSpecs.parse(ENV, TestSpecs.yaml(ENV, APP, repo.dir(), commit, root, port, extra));
+  }
+
+  DeploymentOutcome deploy(String commit, DeployOptions options) throws Exception {
+    PreparedDeployment p =
+        runner.prepareUpdate(spec(commit), commit, options, Trigger.API, "test-revision");
+    return runner.execute(p);
+  }
+
+  @Test
+  @Order(1)
+  void deploysTheFirstCommitAsAnInitialDeployment() throws Exception {
+    DeploymentOutcome outcome = deploy(commitA, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    assertThat(servedCommit()).isEqualTo(commitA);
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.type).isEqualTo(DeploymentType.INITIAL);
+    assertThat(d.status).isEqualTo(DeploymentStatus.SUCCESS);
+    assertThat(stepNames(d.id))
+        .containsExactly(
+            "Validating environment and dependencies",
+            "Checking out the release",
+            "Creating backup",
+            "Running database migrations",
+            "Cleaning build cache",
+            "Reusing node_modules",
+            "Installing dependencies",
+            "Building application",
+            "Switching current release",
+            "Reloading PM2",
+            "Verifying release under PM2",
+            "Running health checks");
+    assertThat(instances()).hasSize(2).allMatch(Pm2Process::online);
+  }
+
+  @Test
+  @Order(2)
+  void updatesToTheNextCommitReusingNodeModulesWhenTheLockfileIsUnchanged() throws Exception {
+    commitB = repo.commitChange("B");
+    DeploymentOutcome outcome = deploy(commitB, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    assertThat(servedCommit()).isEqualTo(commitB);
+    assertThat(instances()).allMatch(p -> commitB.equals(p.env().get("SYLVAN_COMMIT")));
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.type).isEqualTo(DeploymentType.UPDATE);
+    assertThat(d.previousCommit).isEqualTo(commitA);
+    Map<String, StepStatus> steps = stepStatuses(d.id);
+    assertThat(steps.get("Reusing node_modules")).isEqualTo(StepStatus.COMPLETED);
+    assertThat(steps.get("Installing dependencies")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(Files.isDirectory(Path.of(d.releaseDir, "node_modules", NodeAppRepo.DEPENDENCY)))
+        .isTrue();
+
+    String log = Files.readString(Path.of(d.logFile));
+    assertThat(log)
+        .containsPattern(
+            "\\[\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\] \\[INFO\\] Starting update")
+        .containsPattern("\\[STEP\\] Building application \\(duration: \\d+\\.\\ds\\)")
+        .contains("[SUCCESS] Health check passed");
+    assertThat(Path.of(d.logFile).getFileName().toString()).matches("deploy_\\d{8}_\\d{6}\\.log");
+  }
+
+  @Test
+  @Order(3)
+  void rollsBackWhenTheHealthCheckFails() throws Exception {
+    String bad = repo.commitUnhealthy();
+    DeploymentOutcome outcome = deploy(bad, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.ROLLED_BACK);
+    assertThat(servedCommit()).isEqualTo(commitB);
+    assertThat(deployment(outcome.deploymentId()).status).isEqualTo(DeploymentStatus.ROLLED_BACK);
+    Deployment rb = deployment(outcome.rollbackDeploymentId());
+    assertThat(rb.type).isEqualTo(DeploymentType.ROLLBACK);
+    assertThat(rb.status).isEqualTo(DeploymentStatus.SUCCESS);
+    assertThat(rb.gitCommit).isEqualTo(commitB);
+    assertThat(rb.rollbackOf).isEqualTo(outcome.deploymentId());
+    assertThat(stepNames(rb.id)).doesNotContain("Building application", "Installing dependencies");
+    EnvironmentState env = environment();
+    assertThat(env.failedCommit).isEqualTo(bad);
+    assertThat(env.lastGoodCommit).isEqualTo(commitB);
+    assertThat(env.actualCommit).isEqualTo(commitB);
+    assertThat(env.condition("Stalled").orElseThrow().reason()).isEqualTo("RolledBack");
+    // The failed release is gone; B's release is what serves.
+    assertThat(releaseDirs())
+        .noneMatch(p -> p.getFileName().toString().endsWith(bad.substring(0, 12)));
+  }
+
+  @Test
+  @Order(4)
+  void haltsWithoutRollbackWhenTheBuildFails() throws Exception {
+    String broken = repo.commitBuildFailure();
+    List<Path> before = releaseDirs();
+    DeploymentOutcome outcome = deploy(broken, DeployOptions.NONE);
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("BUILD_FAILED");
+    assertThat(servedCommit()).isEqualTo(commitB);
+    assertThat(outcome.rollbackDeploymentId()).isNull();
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.status).isEqualTo(DeploymentStatus.FAILED);
+    assertThat(d.errorStep).isEqualTo("Building application");
+    assertThat(QuarkusTransaction.requiringNew().call(() -> Deployment.count("rollbackOf", d.id)))
+        .isZero();
+    assertThat(releaseDirs()).containsExactlyInAnyOrderElementsOf(before);
+  }
+
+  @Test
+  @Order(5)
+  void rollsBackWhenTheAppCrashesOnStart() throws Exception {
+    String crash = repo.commitCrash();
+    DeploymentOutcome outcome = deploy(crash, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.ROLLED_BACK);
+    assertThat(outcome.errorCode()).isIn("RELOAD_FAILED", "VERIFY_FAILED");
+    assertThat(servedCommit()).isEqualTo(commitB);
+    assertThat(instances()).hasSize(2).allMatch(Pm2Process::online);
+  }
+
+  @Test
+  @Order(6)
+  void haltsBeforeAnythingChangesWhenARequiredEnvKeyIsMissing() throws Exception {
+    String next = repo.commitChange("C");
+    List<Path> before = releaseDirs();
+    Path current = Files.readSymbolicLink(root.resolve("current"));
+    DeploySpec spec =
+        TestSpecs.parse(
+            ENV,
+            TestSpecs.yaml(ENV, APP, repo.dir(), next, root, port, "")
+                .replace("required: [DATABASE_URL]", "required: [DATABASE_URL, STRIPE_KEY]"));
+    DeploymentOutcome outcome =
+        runner.execute(runner.prepareUpdate(spec, next, DeployOptions.NONE, Trigger.API, "r"));
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("MISSING_ENV");
+    assertThat(outcome.message()).contains("STRIPE_KEY").doesNotContain(CANARY);
+    assertThat(stepStatuses(outcome.deploymentId()))
+        .containsEntry("Validating environment and dependencies", StepStatus.FAILED)
+        .hasSize(1);
+    assertThat(releaseDirs()).containsExactlyInAnyOrderElementsOf(before);
+    assertThat(Files.readSymbolicLink(root.resolve("current"))).isEqualTo(current);
+    assertThat(servedCommit()).isEqualTo(commitB);
+  }
+
+  @Test
+  @Order(7)
+  void installsDependenciesWhenTheLockfileChanges() throws Exception {
+    repo.setDependency("7.0.0 || 6.0.0");
+    String changed = repo.commit("dependency range changed");
+    DeploymentOutcome outcome = deploy(changed, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    Map<String, StepStatus> steps = stepStatuses(outcome.deploymentId());
+    assertThat(steps.get("Reusing node_modules")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(steps.get("Installing dependencies")).isEqualTo(StepStatus.COMPLETED);
+    commitB = changed;
+  }
+
+  @Test
+  @Order(8)
+  void keepsAnUnhealthyReleaseWithForceAndRecordsIt() throws Exception {
+    String bad = repo.commitUnhealthy();
+    DeploymentOutcome outcome = deploy(bad, new DeployOptions(true, false, false));
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.FORCED);
+    assertThat(servedCommit()).isEqualTo(bad);
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.status).isEqualTo(DeploymentStatus.SUCCESS);
+    assertThat(d.force).isTrue();
+    assertThat(d.errorCode).isEqualTo("FORCED_HEALTH_CHECK");
+    assertThat(environment().health.wire()).isEqualTo("Degraded");
+  }
+
+  @Test
+  @Order(9)
+  void skipsBackupAndHealthCheckWhenAsked() throws Exception {
+    String next = repo.commitChange("D");
+    DeploymentOutcome outcome = deploy(next, new DeployOptions(false, true, true));
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    Map<String, StepStatus> steps = stepStatuses(outcome.deploymentId());
+    assertThat(steps.get("Creating backup")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(steps.get("Running health checks")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(deployment(outcome.deploymentId()).backupPath).isNull();
+    assertThat(servedCommit()).isEqualTo(next);
+    // A deploy whose health was not checked is applied, but not "good".
+    assertThat(environment().lastAppliedCommit).isEqualTo(next);
+    assertThat(environment().lastGoodCommit).isNotEqualTo(next);
+  }
+
+  @Test
+  @Order(10)
+  void writesBackupsInTheSeedLayoutWithPrivateModes() throws Exception {
+    String next = repo.commitChange("E");
+    DeploymentOutcome outcome = deploy(next, DeployOptions.NONE);
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+
+    Path backup = Path.of(deployment(outcome.deploymentId()).backupPath);
+    assertThat(backup.getFileName().toString()).matches("backup_\\d{8}_\\d{6}(-\\d+)?");
+    assertThat(perms(root.resolve("backups"))).isEqualTo("rwx------");
+    assertThat(perms(backup)).isEqualTo("rwx------");
+    assertThat(perms(backup.resolve(".env.local"))).isEqualTo("rw-------");
+    assertThat(backup.resolve("package-lock.json")).exists();
+    var meta =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(backup.resolve("metadata.json").toFile());
+    assertThat(meta.has("timestamp")).isTrue();
+    assertThat(meta.get("gitCommit").asText()).hasSize(40);
+    assertThat(meta.get("version").asText()).isEqualTo("1.0.0");
+    assertThat(meta.get("nodeVersion").asText()).matches("\\d+\\.\\d+\\.\\d+");
+    assertThat(meta.get("npmVersion").asText()).matches("\\d+\\.\\d+\\.\\d+");
+    assertThat(Files.readString(backup.resolve("release")).strip()).contains("releases/");
+    // Retention: keep 3 (spec), never the current or last good commit's backup.
+    assertThat(new Backups(root).list()).hasSizeLessThanOrEqualTo(4);
+  }
+
+  @Test
+  @Order(11)
+  void neverWritesTheEnvFileSecretsToLogsTheDatabaseOrTheApi() throws Exception {
+    try (Stream<Path> files = Files.walk(root.resolve("logs"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        assertThat(Files.readString(f)).as(f.toString()).doesNotContain(CANARY);
+      }
+    }
+    String dump =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    String.valueOf(
+                        Deployment.getEntityManager()
+                            .createNativeQuery(
+                                "select coalesce(string_agg(t::text, '\n'), '') from ("
+                                    + " select d::text as t from deployment d"
+                                    + " union all select s::text from deployment_step s"
+                                    + " union all select h::text from health_check_result h"
+                                    + " union all select e::text from environment e) x")
+                            .getSingleResult()));
+    assertThat(dump).contains("env at build time").doesNotContain(CANARY);
+    List<Long> ids =
+        QuarkusTransaction.requiringNew()
+            .call(() -> Deployment.<Deployment>listAll().stream().map(d -> d.id).toList());
+    for (long id : ids) {
+      String body =
+          io.restassured.RestAssured.get("/deployments/" + id)
+              .then()
+              .statusCode(200)
+              .extract()
+              .asString();
+      assertThat(body).doesNotContain(CANARY);
+    }
+    assertThat(io.restassured.RestAssured.get("/status").asString()).doesNotContain(CANARY);
+  }
+
+  // --- helpers
+
+  String servedCommit() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+    return json.get("commit").asText();
+  }
+
+  List<Pm2Process> instances() {
+    return Pm2Process.byName(tools.pm2().jlist(), APP);
+  }
+
+  static Deployment deployment(long id) {
+    return QuarkusTransaction.requiringNew().call(() -> Deployment.findById(id));
+  }
+
+  static EnvironmentState environment() {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> EnvironmentState.findByName(ENV).orElseThrow());
+  }
+
+  static List<String> stepNames(long id) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> DeploymentStepRecord.findByDeployment(id).stream().map(s -> s.name).toList());
+  }
+
+  static Map<String, StepStatus> stepStatuses(long id) {
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () -> {
+              Map<String, StepStatus> m = new java.util.LinkedHashMap<>();
+              DeploymentStepRecord.findByDeployment(id).forEach(s -> m.put(s.name, s.status));
+              return m;
+            });
+  }
+
+  static List<Path> releaseDirs() throws IOException {
+    try (Stream<Path> s = Files.list(root.resolve("releases"))) {
+      return s.toList();
+    }
+  }
+
+  static String perms(Path p) throws IOException {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+}
