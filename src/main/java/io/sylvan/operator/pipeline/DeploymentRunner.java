@@ -196,7 +196,8 @@ public class DeploymentRunner {
           if (checked) {
             e.lastGoodCommit = ctx.commit();
           }
-          if (ctx.commit().equals(e.failedCommit)) {
+          if (ctx.commit().equals(e.failedCommit) || ctx.commit().equals(e.desiredCommit)) {
+            // The desired commit serves: an earlier failure no longer describes this environment.
             e.failedCommit = null;
           }
           e.sync =

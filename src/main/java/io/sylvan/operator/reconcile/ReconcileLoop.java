@@ -112,15 +112,39 @@ public class ReconcileLoop {
   }
 
   /**
-   * Reconciles {@code env} now unless it is already being reconciled; returns the run (the one
-   * already going, if so).
+   * Reconciles {@code env} now; when a reconcile of it is already running, this request runs right
+   * after it (requests queued meanwhile collapse into one, keeping a person's action). Returns the
+   * run that will carry this request.
    */
   public CompletableFuture<ReconcileResult> submit(String env, ReconcileRequest request) {
-    CompletableFuture<ReconcileResult> fresh = new CompletableFuture<>();
-    CompletableFuture<ReconcileResult> existing = running.putIfAbsent(env, fresh);
-    if (existing != null) {
-      return existing;
+    synchronized (running) {
+      CompletableFuture<ReconcileResult> current = running.get(env);
+      if (current != null) {
+        Queued q = queued.merge(env, new Queued(request, new CompletableFuture<>()), Queued::merge);
+        return q.done();
+      }
+      CompletableFuture<ReconcileResult> fresh = new CompletableFuture<>();
+      running.put(env, fresh);
+      start(env, request, fresh);
+      return fresh;
     }
+  }
+
+  /** A request waiting for the running reconcile of its environment. */
+  private record Queued(ReconcileRequest request, CompletableFuture<ReconcileResult> done) {
+    Queued merge(Queued later) {
+      // A person's request wins over a scheduled one; its options are the ones asked for.
+      ReconcileRequest keep =
+          later.request.personActed() || !request.personActed() ? later.request : request;
+      later.done.whenComplete((r, e) -> done.complete(r));
+      return new Queued(keep, done);
+    }
+  }
+
+  private final Map<String, Queued> queued = new ConcurrentHashMap<>();
+
+  private void start(
+      String env, ReconcileRequest request, CompletableFuture<ReconcileResult> done) {
     due.put(env, Instant.now().plus(Duration.ofDays(1)));
     try {
       workers.execute(
@@ -133,23 +157,40 @@ public class ReconcileLoop {
               LOG.errorf(e, "reconcile of %s", env);
               due.put(env, Instant.now().plus(Backoff.INITIAL));
             } finally {
-              running.remove(env, fresh);
-              fresh.complete(result);
+              done.complete(result);
+              startQueued(env);
             }
           });
     } catch (RuntimeException e) {
-      running.remove(env, fresh);
+      synchronized (running) {
+        running.remove(env);
+      }
       due.put(env, Instant.now());
-      fresh.completeExceptionally(e);
+      done.completeExceptionally(e);
     }
-    return fresh;
+  }
+
+  private void startQueued(String env) {
+    synchronized (running) {
+      Queued next = queued.remove(env);
+      if (next == null || stopping) {
+        running.remove(env);
+        if (next != null) {
+          next.done().complete(null);
+        }
+        return;
+      }
+      running.put(env, next.done());
+      start(env, next.request(), next.done());
+    }
   }
 
   public boolean isRunning(String env) {
     return running.containsKey(env);
   }
 
-  private Optional<SpecSnapshot> refreshSpecs() {
+  /** One reader at a time: the tick, a webhook and startup may all ask at once. */
+  private synchronized Optional<SpecSnapshot> refreshSpecs() {
     lastSpecRead = Instant.now();
     try {
       SpecSnapshot snap = specs.refresh();

@@ -1,10 +1,12 @@
 package io.sylvan.operator.state;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.sylvan.operator.reconcile.Reasons;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecError;
 import io.sylvan.operator.spec.SpecSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.OptimisticLockException;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.HashSet;
@@ -22,8 +24,11 @@ public class EnvironmentService {
    * spec revision of valid specs, Stalled/InvalidSpec for invalid ones, SpecRemoved for rows whose
    * file is gone. What runs is not touched here.
    */
-  @Transactional
   public void applySnapshot(SpecSnapshot snapshot) {
+    withRetry(() -> applySnapshotOnce(snapshot));
+  }
+
+  private void applySnapshotOnce(SpecSnapshot snapshot) {
     Set<String> seen = new HashSet<>();
     for (DeploySpec spec : snapshot.valid().values()) {
       seen.add(spec.environment());
@@ -72,11 +77,39 @@ public class EnvironmentService {
     }
   }
 
-  /** Applies a change to one environment row in its own transaction. */
-  @Transactional
+  /**
+   * Applies a change to one environment row in its own transaction. The reconcile loop, the
+   * pipeline and the API write the same rows: a write that lost a race (optimistic lock, or two
+   * creating the row at once) is retried on fresh data, so {@code change} must only set fields.
+   */
   public void update(String name, Consumer<EnvironmentState> change) {
-    EnvironmentState e = getOrCreate(name);
-    change.accept(e);
+    withRetry(() -> change.accept(getOrCreate(name)));
+  }
+
+  static final int ATTEMPTS = 5;
+
+  private static void withRetry(Runnable work) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        QuarkusTransaction.requiringNew().run(work);
+        return;
+      } catch (RuntimeException e) {
+        if (attempt >= ATTEMPTS || !lostRace(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean lostRace(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof OptimisticLockException
+          || t instanceof org.hibernate.StaleStateException
+          || t instanceof org.hibernate.exception.ConstraintViolationException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Transactional

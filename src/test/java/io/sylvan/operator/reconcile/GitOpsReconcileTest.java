@@ -1,0 +1,277 @@
+package io.sylvan.operator.reconcile;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.sylvan.operator.pipeline.ToolboxProducer;
+import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.runtime.Pm2TestResource;
+import io.sylvan.operator.state.Deployment;
+import io.sylvan.operator.state.DeploymentStepRecord;
+import io.sylvan.operator.state.EmbeddedPostgresResource;
+import io.sylvan.operator.state.EnvironmentState;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * GitOps end to end: people deploy by committing a commit hash to {@code deploy-specs/<env>.yaml}
+ * in a real git repository; the operator notices, deploys, rolls a bad commit back and leaves it
+ * alone, corrects drift, and honours a manual rollback while automation stays on.
+ */
+@QuarkusTest
+@TestProfile(GitOpsProfile.class)
+@QuarkusTestResource(EmbeddedPostgresResource.class)
+@QuarkusTestResource(Pm2TestResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GitOpsReconcileTest {
+
+  static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(3);
+  static String commitB;
+
+  @Inject ToolboxProducer tools;
+
+  @Test
+  @Order(1)
+  void deploysTheCommitNamedInTheSpecWithoutAnyApiCall() throws Exception {
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                "Synced".equals(env().sync.wire())
+                    && GitOpsProfile.COMMIT_A.equals(env().actualCommit));
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    EnvironmentState e = env();
+    assertThat(e.health.wire()).isEqualTo("Healthy");
+    assertThat(e.lastGoodCommit).isEqualTo(GitOpsProfile.COMMIT_A);
+    assertThat(e.specRevision).hasSize(40);
+    assertThat(e.condition("Ready").orElseThrow().status()).isTrue();
+  }
+
+  @Test
+  @Order(2)
+  void rollsBackABrokenCommitAndDoesNotRetryIt() throws Exception {
+    String bad = GitOpsProfile.APP_REPO.commitUnhealthy();
+    GitOpsProfile.commitSpec(bad, "");
+
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> bad.equals(env().failedCommit) && "RolledBack".equals(stalledReason()));
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    EnvironmentState e = env();
+    assertThat(e.condition("Stalled").orElseThrow().message()).contains(bad.substring(0, 12));
+    assertThat(e.sync.wire()).isEqualTo("OutOfSync");
+    long attempts = deploymentsOf(bad);
+    // Several reconcile intervals later, the bad commit has not been tried again.
+    Thread.sleep(12_000);
+    assertThat(deploymentsOf(bad)).isEqualTo(attempts).isEqualTo(1);
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+  }
+
+  @Test
+  @Order(3)
+  void deploysTheNextGoodCommit() throws Exception {
+    commitB = GitOpsProfile.APP_REPO.commitChange("B");
+    GitOpsProfile.commitSpec(commitB, "");
+    awaitServing(commitB);
+    EnvironmentState e = env();
+    assertThat(e.failedCommit).isNull();
+    assertThat(e.condition("Stalled").orElseThrow().status()).isFalse();
+  }
+
+  @Test
+  @Order(4)
+  void restoresAnAppStoppedOutOfBandWithoutRebuilding() throws Exception {
+    long before = lastDeploymentId();
+    tools.pm2().stop(GitOpsProfile.APP);
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                lastDeploymentId() > before
+                    && instancesOnline() == 2
+                    && "Synced".equals(env().sync.wire()));
+    long fix = lastDeploymentId();
+    assertThat(stepNames(fix)).doesNotContain("Building application", "Installing dependencies");
+    assertThat(servedCommit()).isEqualTo(commitB);
+  }
+
+  @Test
+  @Order(5)
+  void onlyReportsDriftInWarnMode() throws Exception {
+    String revision = GitOpsProfile.commitSpec(commitB, "    mode: warn\n");
+    await().atMost(Duration.ofSeconds(30)).until(() -> revision.equals(env().specRevision));
+    long before = lastDeploymentId();
+    tools.pm2().stop(GitOpsProfile.APP);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> "DriftReported".equals(readyReason()));
+    Thread.sleep(8_000);
+    assertThat(lastDeploymentId()).isEqualTo(before);
+    assertThat(instancesOnline()).isZero();
+    // Back to enforce: corrected again.
+    GitOpsProfile.commitSpec(commitB, "");
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> instancesOnline() == 2 && "Synced".equals(env().sync.wire()));
+  }
+
+  @Test
+  @Order(6)
+  void keepsAManualRollbackWhileAutomationStaysOnUntilTheSpecChanges() throws Exception {
+    given().post("/environments/" + GitOpsProfile.ENV + "/rollback").then().statusCode(401);
+    given()
+        .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
+        .post("/environments/" + GitOpsProfile.ENV + "/rollback?to=" + GitOpsProfile.COMMIT_A)
+        .then()
+        .statusCode(202);
+    awaitServing(GitOpsProfile.COMMIT_A);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> "ManualRollbackPinned".equals(readyReason()));
+    Thread.sleep(8_000);
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    assertThat(env().pinnedCommit).isEqualTo(GitOpsProfile.COMMIT_A);
+
+    String commitC = GitOpsProfile.APP_REPO.commitChange("C");
+    GitOpsProfile.commitSpec(commitC, "");
+    awaitServing(commitC);
+    assertThat(env().pinnedCommit).isNull();
+  }
+
+  @Test
+  @Order(7)
+  void acceptsTheGitWebhookOnlyWithAValidSignature() throws Exception {
+    String body = "{\"ref\":\"refs/heads/main\"}";
+    given().body(body).post("/hooks/git").then().statusCode(401);
+    given()
+        .header("X-Hub-Signature-256", "sha256=" + "0".repeat(64))
+        .body(body)
+        .post("/hooks/git")
+        .then()
+        .statusCode(401);
+    given()
+        .header("X-Hub-Signature-256", "sha256=" + hmac(GitOpsProfile.WEBHOOK_SECRET, body))
+        .body(body)
+        .post("/hooks/git")
+        .then()
+        .statusCode(202);
+  }
+
+  @Test
+  @Order(8)
+  void refusesMutatingCallsWithoutTheRightToken() {
+    for (String action : List.of("sync", "suspend", "resume", "rollback", "deploy")) {
+      given().post("/environments/" + GitOpsProfile.ENV + "/" + action).then().statusCode(401);
+      given()
+          .header("Authorization", "Bearer wrong")
+          .post("/environments/" + GitOpsProfile.ENV + "/" + action)
+          .then()
+          .statusCode(401);
+    }
+    assertThat(env().suspended).isFalse();
+    given()
+        .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
+        .post("/environments/" + GitOpsProfile.ENV + "/suspend")
+        .then()
+        .statusCode(200);
+    assertThat(env().suspended).isTrue();
+    given()
+        .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
+        .post("/environments/" + GitOpsProfile.ENV + "/resume")
+        .then()
+        .statusCode(200);
+    assertThat(env().suspended).isFalse();
+  }
+
+  // --- helpers
+
+  void awaitServing(String commit) {
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> commit.equals(env().actualCommit) && commit.equals(servedCommit()));
+  }
+
+  static EnvironmentState env() {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> EnvironmentState.findByName(GitOpsProfile.ENV).orElseThrow());
+  }
+
+  static String stalledReason() {
+    return env().condition("Stalled").filter(c -> c.status()).map(c -> c.reason()).orElse(null);
+  }
+
+  static String readyReason() {
+    return env().condition("Ready").map(c -> c.reason()).orElse(null);
+  }
+
+  static long deploymentsOf(String commit) {
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () ->
+                Deployment.count("environment = ?1 and gitCommit = ?2", GitOpsProfile.ENV, commit));
+  }
+
+  static long lastDeploymentId() {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> Deployment.findLatest(GitOpsProfile.ENV).map(d -> d.id).orElse(0L));
+  }
+
+  static List<String> stepNames(long id) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> DeploymentStepRecord.findByDeployment(id).stream().map(s -> s.name).toList());
+  }
+
+  long instancesOnline() {
+    return Pm2Process.byName(tools.pm2().jlist(), GitOpsProfile.APP).stream()
+        .filter(Pm2Process::online)
+        .count();
+  }
+
+  static String servedCommit() {
+    try {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + GitOpsProfile.PORT + "/api/health"))
+                      .timeout(Duration.ofSeconds(3))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      return new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(r.body())
+          .get("commit")
+          .asText();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  static String hmac(String secret, String body) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(), "HmacSHA256"));
+    return HexFormat.of().formatHex(mac.doFinal(body.getBytes()));
+  }
+}
