@@ -3,6 +3,7 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.Pm2;
 import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.state.DeploymentType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +41,22 @@ final class ReloadStep implements Step {
       if (before.isEmpty()) {
         ctx.log().info("Starting " + ctx.appName() + " under PM2 (attempt " + attempt + ")");
         r = pm2.start(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
+      } else if (ctx.type() == DeploymentType.ROLLBACK
+          && before.size() == ctx.s().process().instances()) {
+        // Off a bad release fast: all instances at once (the cwd is the `current` link, so the
+        // ecosystem file has nothing new to say).
+        ctx.log()
+            .info(
+                "Reloading all instances of "
+                    + ctx.appName()
+                    + " at once (attempt "
+                    + attempt
+                    + ")");
+        r = pm2.reloadAll(ctx.appName(), env, before.size(), PM2_TIMEOUT);
       } else {
-        ctx.log().info("Reloading " + ctx.appName() + " (attempt " + attempt + ")");
+        ctx.log()
+            .info(
+                "Reloading " + ctx.appName() + " one instance at a time (attempt " + attempt + ")");
         r = pm2.startOrReload(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
       }
       out.append(r.output());

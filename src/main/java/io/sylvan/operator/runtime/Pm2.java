@@ -78,6 +78,23 @@ public class Pm2 {
     return run(timeout, env, null, "reload", appName, "--update-env");
   }
 
+  /**
+   * {@code pm2 reload <app> --update-env --parallel <n>}: every instance at once. For a rollback,
+   * where getting off a bad release fast matters more than keeping its workers serving.
+   */
+  public CommandResult reloadAll(
+      String appName, Map<String, String> env, int parallel, Duration timeout) {
+    return run(
+        timeout,
+        env,
+        null,
+        "reload",
+        appName,
+        "--update-env",
+        "--parallel",
+        Integer.toString(parallel));
+  }
+
   /** {@code pm2 start <file> --only <app>}, in the ecosystem file's directory. */
   public CommandResult start(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
