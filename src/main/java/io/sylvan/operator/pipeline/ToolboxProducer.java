@@ -7,6 +7,7 @@ import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.Pm2;
+import io.sylvan.operator.runtime.Pm2Installer;
 import io.sylvan.operator.runtime.ProcessCommandRunner;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.HealthCheckRecord;
@@ -64,8 +65,10 @@ public class ToolboxProducer {
 
   private Toolbox create() {
     CommandRunner runner = new ProcessCommandRunner();
-    Pm2 pm2 = new Pm2(runner, config.pm2().command(), config.pm2().home());
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
+    String pm2Command =
+        Pm2Installer.resolve(runner, config.pm2().command(), dataDir.resolve("tools"));
+    Pm2 pm2 = new Pm2(runner, pm2Command, config.pm2().home());
     Path runtimeDir = dataDir.resolve("runtime");
     Path launcher = extract(LAUNCHER_RESOURCE, runtimeDir.resolve("sylvan-launcher.js"));
     Path ecosystem = extract(ECOSYSTEM_RESOURCE, runtimeDir.resolve("ecosystem.config.js"));
