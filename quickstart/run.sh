@@ -210,7 +210,7 @@ The operator runs on http://127.0.0.1:$PORT and serves the app on http://127.0.0
 
   curl -s http://127.0.0.1:$PORT/status/$ENV_NAME          # status (or: bin/sylvanctl status $ENV_NAME)
   curl -s "http://127.0.0.1:$PORT/deployments?env=$ENV_NAME" # history
-  export SYLVAN_URL=http://127.0.0.1:$PORT SYLVAN_TOKEN=\$(cat $WORK/token)
+  export SYLVAN_SERVER=http://127.0.0.1:$PORT SYLVAN_TOKEN=\$(cat $WORK/token)
 
 Deploy a new commit: commit in $APP, put its sha into
 $SPECS/$ENV_NAME.yaml (spec.source.commit) and watch the status.

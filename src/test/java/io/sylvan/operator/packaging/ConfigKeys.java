@@ -29,7 +29,6 @@ public final class ConfigKeys {
           "quarkus.http.port",
           "quarkus.http.host",
           "quarkus.log.level",
-          "quarkus.log.console.json",
           "quarkus.scheduler.enabled",
           "quarkus.config.locations");
 
