@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /** Relative links in docs/*.md and README.md lead to existing files and headings. */
 class DocsLinksTest {
 
-  static final Pattern LINK = Pattern.compile("(?<!!)\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
+  static final Pattern LINK =
+      Pattern.compile("(?<!!)\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
   static final Pattern HEADING = Pattern.compile("^(#{1,6})\\s+(.+?)\\s*#*\\s*$");
 
   static List<Path> markdownFiles() throws IOException {
@@ -92,7 +93,9 @@ class DocsLinksTest {
           String pathPart = hash >= 0 ? target.substring(0, hash) : target;
           String anchor = hash >= 0 ? target.substring(hash + 1) : null;
           Path resolved =
-              pathPart.isEmpty() ? file : file.toAbsolutePath().getParent().resolve(pathPart).normalize();
+              pathPart.isEmpty()
+                  ? file
+                  : file.toAbsolutePath().getParent().resolve(pathPart).normalize();
           String where = file + ":" + (i + 1) + ": " + target;
           if (!Files.exists(resolved)) {
             broken.add(where + " (no such file)");
@@ -126,9 +129,12 @@ class DocsLinksTest {
   void anchorsFollowGithubRules() throws IOException {
     Path tmp = Files.createTempFile("anchors", ".md");
     try {
-      Files.writeString(tmp, "# Nginx in front\n## PM2 startup hook\n## What `x` does: (a/b)\n# Nginx in front\n");
+      Files.writeString(
+          tmp,
+          "# Nginx in front\n## PM2 startup hook\n## What `x` does: (a/b)\n# Nginx in front\n");
       assertThat(anchors(tmp))
-          .containsExactly("nginx-in-front", "pm2-startup-hook", "what-x-does-ab", "nginx-in-front-1");
+          .containsExactly(
+              "nginx-in-front", "pm2-startup-hook", "what-x-does-ab", "nginx-in-front-1");
     } finally {
       Files.delete(tmp);
     }

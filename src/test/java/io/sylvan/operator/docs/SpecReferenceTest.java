@@ -47,7 +47,8 @@ class SpecReferenceTest {
   void everySpecFieldIsInTheReference() throws IOException {
     String doc = Files.readString(REFERENCE);
     List<String> paths = paths(DeploySpec.class, "");
-    assertThat(paths).contains("spec.source.commit", "spec.process.instances", "spec.reconcile.mode");
+    assertThat(paths)
+        .contains("spec.source.commit", "spec.process.instances", "spec.reconcile.mode");
     List<String> missing = new ArrayList<>();
     for (String path : paths) {
       if (!DERIVED.containsKey(path) && !doc.contains("`" + path + "`")) {

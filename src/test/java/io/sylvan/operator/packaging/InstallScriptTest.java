@@ -42,8 +42,7 @@ class InstallScriptTest {
   }
 
   @Test
-  void dryRunUnderAPrefixPrintsEveryActionAndChangesNothing(@TempDir Path prefix)
-      throws Exception {
+  void dryRunUnderAPrefixPrintsEveryActionAndChangesNothing(@TempDir Path prefix) throws Exception {
     Run r = run(List.of("bash", INSTALL.toString(), "--dry-run", "--prefix", prefix.toString()));
     assertThat(r.exit()).as(r.output()).isZero();
     String p = prefix.toString();
@@ -162,7 +161,9 @@ class InstallScriptTest {
     Map<String, String> known = ConfigKeys.byEnvName();
     assertThat(known.keySet()).containsAll(names);
     for (String key : ConfigKeys.sylvan()) {
-      assertThat(names).as("operator.env.example sets or documents " + key).contains(ConfigKeys.envName(key));
+      assertThat(names)
+          .as("operator.env.example sets or documents " + key)
+          .contains(ConfigKeys.envName(key));
     }
     assertThat(names)
         .contains(

@@ -55,7 +55,8 @@ class NativeReflectionTest {
 
   @Test
   void everyApiRecordIsRegistered() throws Exception {
-    List<Class<?>> records = classesOf("io.sylvan.operator.api").stream().filter(Class::isRecord).toList();
+    List<Class<?>> records =
+        classesOf("io.sylvan.operator.api").stream().filter(Class::isRecord).toList();
     assertThat(records).hasSizeGreaterThanOrEqualTo(10);
     assertThat(registered()).containsAll(records);
   }
