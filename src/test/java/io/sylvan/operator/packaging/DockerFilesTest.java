@@ -82,13 +82,17 @@ class DockerFilesTest {
     }
   }
 
+  /** The instructions of a single-stage Dockerfile whose base image starts with {@code image}. */
+  static List<String> dockerfileFrom(String file, String image) throws IOException {
+    List<String> ins = instructions(DOCKER.resolve(file));
+    assertThat(withKeyword(ins, "FROM")).singleElement().asString().startsWith("FROM " + image);
+    return ins;
+  }
+
   @Test
   void jvmImageFollowsTheFastJarLayout() throws IOException {
-    List<String> ins = instructions(DOCKER.resolve("Dockerfile.jvm"));
-    assertThat(withKeyword(ins, "FROM"))
-        .singleElement()
-        .asString()
-        .startsWith("FROM registry.access.redhat.com/ubi9/openjdk-17-runtime:");
+    List<String> ins =
+        dockerfileFrom("Dockerfile.jvm", "registry.access.redhat.com/ubi9/openjdk-17-runtime:");
     assertThat(withKeyword(ins, "COPY"))
         .anyMatch(c -> c.contains("target/quarkus-app/lib/ /deployments/lib/"))
         .anyMatch(c -> c.contains("target/quarkus-app/*.jar /deployments/"))
@@ -100,11 +104,8 @@ class DockerFilesTest {
 
   @Test
   void nativeImageRunsTheRunnerOnUbiMinimal() throws IOException {
-    List<String> ins = instructions(DOCKER.resolve("Dockerfile.native"));
-    assertThat(withKeyword(ins, "FROM"))
-        .singleElement()
-        .asString()
-        .startsWith("FROM registry.access.redhat.com/ubi9/ubi-minimal:");
+    List<String> ins =
+        dockerfileFrom("Dockerfile.native", "registry.access.redhat.com/ubi9/ubi-minimal:");
     assertThat(withKeyword(ins, "COPY"))
         .singleElement()
         .asString()
