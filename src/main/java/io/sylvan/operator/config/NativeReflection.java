@@ -1,0 +1,73 @@
+package io.sylvan.operator.config;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.sylvan.operator.api.ApiError;
+import io.sylvan.operator.api.DeploymentView;
+import io.sylvan.operator.api.EnvironmentResource;
+import io.sylvan.operator.api.EnvironmentStatus;
+import io.sylvan.operator.api.GitHookResource;
+import io.sylvan.operator.api.StatusResponse;
+import io.sylvan.operator.pipeline.HealthReport;
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.state.AppHealth;
+import io.sylvan.operator.state.Condition;
+import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.DeploymentType;
+import io.sylvan.operator.state.HealthStatus;
+import io.sylvan.operator.state.StepStatus;
+import io.sylvan.operator.state.SyncStatus;
+import io.sylvan.operator.state.Trigger;
+
+/**
+ * What a native image must keep for reflection: the spec model records and every record (and wire
+ * enum) that Jackson serializes for the API, the health log and the status conditions. In JVM mode
+ * this class does nothing. {@code NativeReflectionTest} fails when a record is added to {@code
+ * io.sylvan.operator.api} or to {@link DeploySpec} without being listed here.
+ */
+@RegisterForReflection(
+    targets = {
+      // The spec model (io.sylvan.operator.spec.DeploySpec and its nested records).
+      DeploySpec.class,
+      DeploySpec.Metadata.class,
+      DeploySpec.Spec.class,
+      DeploySpec.Source.class,
+      DeploySpec.Target.class,
+      DeploySpec.Process.class,
+      DeploySpec.Build.class,
+      DeploySpec.Migrate.class,
+      DeploySpec.Env.class,
+      DeploySpec.HealthCheck.class,
+      DeploySpec.Backup.class,
+      DeploySpec.Rollback.class,
+      DeploySpec.Reconcile.class,
+      DeploySpec.Reconcile.Mode.class,
+      // JSON of the REST API.
+      ApiError.class,
+      StatusResponse.class,
+      StatusResponse.SpecSourceStatus.class,
+      EnvironmentStatus.class,
+      DeploymentView.class,
+      DeploymentView.Options.class,
+      DeploymentView.Error.class,
+      DeploymentView.Step.class,
+      DeploymentView.HealthCheck.class,
+      DeploymentView.Metrics.class,
+      EnvironmentResource.Accepted.class,
+      GitHookResource.HookAccepted.class,
+      // JSON written by the pipeline (health log) and stored with each environment.
+      HealthReport.class,
+      HealthReport.Metrics.class,
+      Condition.class,
+      // Enums serialized in their lower-case wire form.
+      AppHealth.class,
+      SyncStatus.class,
+      DeploymentStatus.class,
+      DeploymentType.class,
+      HealthStatus.class,
+      StepStatus.class,
+      Trigger.class
+    })
+public final class NativeReflection {
+
+  private NativeReflection() {}
+}

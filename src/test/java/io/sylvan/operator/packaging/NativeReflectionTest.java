@@ -1,0 +1,100 @@
+package io.sylvan.operator.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.sylvan.operator.config.NativeReflection;
+import io.sylvan.operator.spec.DeploySpec;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** What a native image needs: every JSON record and spec record registered, resources included. */
+class NativeReflectionTest {
+
+  static Set<Class<?>> registered() {
+    return Set.of(NativeReflection.class.getAnnotation(RegisterForReflection.class).targets());
+  }
+
+  /** Every class (top-level and nested) of a package, from the compiled classes on disk. */
+  static List<Class<?>> classesOf(String pkg) throws IOException, URISyntaxException {
+    URL url = NativeReflection.class.getClassLoader().getResource(pkg.replace('.', '/'));
+    assertThat(url).as(pkg + " on the class path").isNotNull();
+    List<Class<?>> classes = new ArrayList<>();
+    try (Stream<Path> files = Files.list(Path.of(url.toURI()))) {
+      for (Path f : files.toList()) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".class")) {
+          try {
+            classes.add(Class.forName(pkg + "." + name.substring(0, name.length() - 6)));
+          } catch (ClassNotFoundException | LinkageError e) {
+            throw new AssertionError("cannot load " + name, e);
+          }
+        }
+      }
+    }
+    return classes;
+  }
+
+  static void nestedRecords(Class<?> type, List<Class<?>> out) {
+    for (Class<?> nested : type.getDeclaredClasses()) {
+      if (nested.isRecord() || nested.isEnum()) {
+        out.add(nested);
+      }
+      nestedRecords(nested, out);
+    }
+  }
+
+  @Test
+  void everyApiRecordIsRegistered() throws Exception {
+    List<Class<?>> records =
+        classesOf("io.sylvan.operator.api").stream().filter(Class::isRecord).toList();
+    assertThat(records).hasSizeGreaterThanOrEqualTo(10);
+    assertThat(registered()).containsAll(records);
+  }
+
+  @Test
+  void theSpecModelIsRegistered() {
+    List<Class<?>> model = new ArrayList<>(List.of(DeploySpec.class));
+    nestedRecords(DeploySpec.class, model);
+    assertThat(model).contains(DeploySpec.Reconcile.Mode.class, DeploySpec.HealthCheck.class);
+    assertThat(registered()).containsAll(model);
+  }
+
+  @Test
+  void pipelineAndStateJsonAreRegistered() throws Exception {
+    assertThat(registered())
+        .contains(
+            io.sylvan.operator.pipeline.HealthReport.class,
+            io.sylvan.operator.pipeline.HealthReport.Metrics.class,
+            io.sylvan.operator.state.Condition.class);
+    List<Class<?>> wireEnums =
+        classesOf("io.sylvan.operator.state").stream()
+            .filter(Class::isEnum)
+            .filter(io.sylvan.operator.state.WireEnum.class::isAssignableFrom)
+            .toList();
+    assertThat(registered()).containsAll(wireEnums);
+  }
+
+  @Test
+  void nativeResourcesAreIncluded() throws IOException {
+    Properties props = new Properties();
+    try (var in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
+      props.load(in);
+    }
+    assertThat(props.getProperty("quarkus.native.resources.includes"))
+        .isEqualTo("launcher/**,operator/**,db/migration/**");
+    ClassLoader cl = NativeReflection.class.getClassLoader();
+    assertThat(cl.getResource("launcher/sylvan-launcher.js")).isNotNull();
+    assertThat(cl.getResource("operator/ecosystem.config.js")).isNotNull();
+    assertThat(cl.getResource("db/migration")).isNotNull();
+  }
+}
