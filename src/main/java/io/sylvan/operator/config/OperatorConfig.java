@@ -16,6 +16,8 @@ public interface OperatorConfig {
 
   Specs specs();
 
+  Database database();
+
   Auth auth();
 
   Pm2 pm2();
@@ -68,6 +70,19 @@ public interface OperatorConfig {
     /** How long a fetch of the spec repository may take. */
     @WithDefault("60s")
     Duration fetchTimeout();
+  }
+
+  /**
+   * The embedded PostgreSQL, used when no {@code quarkus.datasource.jdbc.url} is set. Read before
+   * Quarkus starts (see {@code OperatorMain}); declared here so the keys are known and documented.
+   */
+  interface Database {
+    /** Its data directory; default {@code <data-dir>/postgres}. */
+    Optional<Path> embeddedDir();
+
+    /** Its port on localhost; 0 picks a free one at each start. */
+    @WithDefault("0")
+    int embeddedPort();
   }
 
   interface Auth {
