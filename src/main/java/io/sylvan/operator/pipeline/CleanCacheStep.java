@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.reconcile.Reasons;
+import io.sylvan.operator.runtime.FileTrees;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.AppHealth;
 import io.sylvan.operator.state.Condition;
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,7 +70,10 @@ public class DeploymentRunner {
       DeploymentType type = serving.isEmpty() ? DeploymentType.INITIAL : DeploymentType.UPDATE;
       Path releaseDir = releases.newReleaseDir(commit);
       DeploymentContext ctx =
-          start(spec, commit, type, options, trigger, specRevision, releaseDir, serving, null);
+          start(
+              new Plan(
+                  spec, commit, type, options, trigger, specRevision, releaseDir, serving, null),
+              newLog(spec));
       return new PreparedDeployment(ctx, PipelineSteps.update(), lock, null);
     } catch (RuntimeException e) {
       lock.close();
@@ -96,15 +99,17 @@ public class DeploymentRunner {
       Optional<Path> serving = new Releases(spec.spec().target().root()).current();
       DeploymentContext ctx =
           start(
-              spec,
-              commit,
-              type,
-              DeployOptions.NONE,
-              trigger,
-              specRevision,
-              release,
-              serving,
-              rollbackOf);
+              new Plan(
+                  spec,
+                  commit,
+                  type,
+                  DeployOptions.NONE,
+                  trigger,
+                  specRevision,
+                  release,
+                  serving,
+                  rollbackOf),
+              newLog(spec));
       return new PreparedDeployment(ctx, PipelineSteps.activate(false), lock, rollbackOf);
     } catch (RuntimeException e) {
       lock.close();
@@ -326,15 +331,16 @@ public class DeploymentRunner {
                 + ")");
     DeploymentContext rb =
         start(
-            failed.spec(),
-            target.get().commit,
-            DeploymentType.ROLLBACK,
-            DeployOptions.NONE,
-            Trigger.API,
-            null,
-            target.get().release,
-            failed.releases().current(),
-            failed.deploymentId(),
+            new Plan(
+                failed.spec(),
+                target.get().commit,
+                DeploymentType.ROLLBACK,
+                DeployOptions.NONE,
+                Trigger.API,
+                null,
+                target.get().release,
+                failed.releases().current(),
+                failed.deploymentId()),
             failed.log());
     failed.backupPath().ifPresent(rb::backupPath);
     Optional<Failure> rbFailure = runSteps(rb, PipelineSteps.activate(true), Phase.ROLLBACK);
@@ -439,14 +445,11 @@ public class DeploymentRunner {
 
   /** The last good commit's release if on disk, else the release that served before. */
   private Optional<Target> rollbackTarget(DeploymentContext failed) {
-    AtomicReference<String> lastGood = new AtomicReference<>();
-    environments.update(failed.environment(), e -> lastGood.set(e.lastGoodCommit));
+    String lastGood =
+        environments.find(failed.environment()).map(e -> e.lastGoodCommit).orElse(null);
     List<Target> candidates = new ArrayList<>();
-    if (lastGood.get() != null && !lastGood.get().equals(failed.commit())) {
-      failed
-          .releases()
-          .forCommit(lastGood.get())
-          .ifPresent(p -> candidates.add(new Target(lastGood.get(), p)));
+    if (lastGood != null && !lastGood.equals(failed.commit())) {
+      failed.releases().forCommit(lastGood).ifPresent(p -> candidates.add(new Target(lastGood, p)));
     }
     if (failed.servingRelease().isPresent()
         && failed.servingCommit().isPresent()
@@ -456,7 +459,8 @@ public class DeploymentRunner {
     return candidates.stream().findFirst();
   }
 
-  private DeploymentContext start(
+  /** What one deployment row describes, before it runs. */
+  private record Plan(
       DeploySpec spec,
       String commit,
       DeploymentType type,
@@ -465,7 +469,10 @@ public class DeploymentRunner {
       String specRevision,
       Path releaseDir,
       Optional<Path> serving,
-      Long rollbackOf) {
+      Long rollbackOf) {}
+
+  /** {@code <root>/logs/deployments/deploy_<yyyyMMdd_HHmmss>.log}, the seed's name. */
+  private static DeploymentLog newLog(DeploySpec spec) {
     Path logFile =
         spec.spec()
             .target()
@@ -473,30 +480,16 @@ public class DeploymentRunner {
             .resolve("logs")
             .resolve("deployments")
             .resolve("deploy_" + LocalDateTime.now().format(LOG_TS) + ".log");
-    return start(
-        spec,
-        commit,
-        type,
-        options,
-        trigger,
-        specRevision,
-        releaseDir,
-        serving,
-        rollbackOf,
-        new DeploymentLog(logFile, spec.environment()));
+    return new DeploymentLog(logFile, spec.environment());
   }
 
-  private DeploymentContext start(
-      DeploySpec spec,
-      String commit,
-      DeploymentType type,
-      DeployOptions options,
-      Trigger trigger,
-      String specRevision,
-      Path releaseDir,
-      Optional<Path> serving,
-      Long rollbackOf,
-      DeploymentLog log) {
+  private DeploymentContext start(Plan plan, DeploymentLog log) {
+    DeploySpec spec = plan.spec();
+    String commit = plan.commit();
+    DeploymentType type = plan.type();
+    DeployOptions options = plan.options();
+    Path releaseDir = plan.releaseDir();
+    Optional<Path> serving = plan.serving();
     environments.update(
         spec.environment(),
         e -> {
@@ -517,12 +510,12 @@ public class DeploymentRunner {
     d.previousCommit = serving.flatMap(Releases::revision).orElse(null);
     d.releaseDir = releaseDir.toString();
     d.logFile = log.file().toString();
-    d.specRevision = specRevision;
-    d.trigger = trigger;
+    d.specRevision = plan.specRevision();
+    d.trigger = plan.trigger();
     d.force = options.force();
     d.skipBackup = options.skipBackup();
     d.skipHealthCheck = options.skipHealthCheck();
-    d.rollbackOf = rollbackOf;
+    d.rollbackOf = plan.rollbackOf();
     d.operatorId = OPERATOR_ID;
     long id = recorder.start(d);
     return new DeploymentContext(
@@ -551,14 +544,13 @@ public class DeploymentRunner {
   }
 
   private void prune(DeploymentContext ctx) {
-    AtomicReference<String> lastGood = new AtomicReference<>();
-    environments.update(ctx.environment(), e -> lastGood.set(e.lastGoodCommit));
+    String lastGood = environments.find(ctx.environment()).map(e -> e.lastGoodCommit).orElse(null);
     int keep = Math.max(ctx.s().backup().keep(), 2);
     List<Path> protect = new ArrayList<>();
     protect.add(ctx.releaseDir());
     ctx.releases().current().ifPresent(protect::add);
-    if (lastGood.get() != null) {
-      ctx.releases().forCommit(lastGood.get()).ifPresent(protect::add);
+    if (lastGood != null) {
+      ctx.releases().forCommit(lastGood).ifPresent(protect::add);
     }
     try {
       for (Path p : ctx.releases().prune(keep, protect)) {
@@ -566,8 +558,8 @@ public class DeploymentRunner {
       }
       List<String> commits = new ArrayList<>();
       commits.add(ctx.commit());
-      if (lastGood.get() != null) {
-        commits.add(lastGood.get());
+      if (lastGood != null) {
+        commits.add(lastGood);
       }
       for (Path p :
           new Backups(ctx.root())

@@ -1,6 +1,7 @@
 package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.runtime.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -123,15 +123,11 @@ public class EnvironmentActions {
   }
 
   private EnvironmentState state(String env) throws ActionException {
-    Optional<EnvironmentState> s = findState(env);
+    Optional<EnvironmentState> s = environments.find(env);
     if (s.isEmpty()) {
       throw new ActionException("no environment named '" + env + "'", false);
     }
     return s.get();
-  }
-
-  private static Optional<EnvironmentState> findState(String env) {
-    return QuarkusTransaction.requiringNew().call(() -> EnvironmentState.findByName(env));
   }
 
   private static String resolve(Releases releases, String to) throws ActionException {

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
@@ -449,8 +448,8 @@ public class Reconciler {
   }
 
   private EnvironmentState load(String env) {
-    AtomicReference<EnvironmentState> ref = new AtomicReference<>();
-    environments.update(env, ref::set);
-    return ref.get();
+    return environments
+        .find(env)
+        .orElseThrow(() -> new IllegalStateException("no environment row for " + env));
   }
 }

@@ -26,11 +26,17 @@ public final class Pm2Installer {
     if (!"pm2".equals(configured) || onPath("pm2").isPresent()) {
       return configured;
     }
+    return install(runner, toolsDir).toString();
+  }
+
+  /** {@code <prefix>/node_modules/.bin/pm2}, installed with npm unless it is there already. */
+  public static Path install(CommandRunner runner, Path prefix) {
+    Path toolsDir = prefix.toAbsolutePath();
     Path local = toolsDir.resolve("node_modules").resolve(".bin").resolve("pm2");
     if (Files.isExecutable(local)) {
-      return local.toString();
+      return local;
     }
-    LOG.infof("pm2 is not on the PATH: installing pm2@%s under %s", VERSION, toolsDir);
+    LOG.infof("installing pm2@%s under %s", VERSION, toolsDir);
     CommandResult r =
         runner.run(
             Command.builder(
@@ -51,7 +57,7 @@ public final class Pm2Installer {
               + " with npm failed: "
               + r.tail(500));
     }
-    return local.toString();
+    return local;
   }
 
   static Optional<Path> onPath(String name) {

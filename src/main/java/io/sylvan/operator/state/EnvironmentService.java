@@ -7,10 +7,9 @@ import io.sylvan.operator.spec.SpecError;
 import io.sylvan.operator.spec.SpecSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.OptimisticLockException;
-import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -112,9 +111,9 @@ public class EnvironmentService {
     return false;
   }
 
-  @Transactional
-  public List<String> names() {
-    return EnvironmentState.listAllByName().stream().map(e -> e.name).toList();
+  /** A detached copy of one environment row, read in its own short transaction. */
+  public Optional<EnvironmentState> find(String name) {
+    return QuarkusTransaction.requiringNew().call(() -> EnvironmentState.findByName(name));
   }
 
   private static EnvironmentState getOrCreate(String name) {

@@ -1,4 +1,4 @@
-package io.sylvan.operator.pipeline;
+package io.sylvan.operator.runtime;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -9,11 +9,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /** Deleting folder trees without following symlinks out of them. */
-final class FileTrees {
+public final class FileTrees {
 
   private FileTrees() {}
 
-  static void delete(Path dir) throws IOException {
+  /** Deletes a file, a symlink (not its target) or a whole folder tree; absent is fine. */
+  public static void delete(Path dir) throws IOException {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
