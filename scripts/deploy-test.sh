@@ -9,18 +9,10 @@
 # sylvanctl to run.
 set -euo pipefail
 
+ALLOWED=""
 USAGE="Usage: $(basename "$0")"
 # shellcheck source=lib/sylvanctl.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/sylvanctl.sh"
-
-while (($#)); do
-  case "$1" in
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-done
+parse_args "$@"
 
 exec "$SYLVANCTL" deploy test --skip-backup

@@ -10,27 +10,10 @@
 # Set SYLVAN_SERVER and SYLVAN_TOKEN for the operator; SYLVANCTL picks the sylvanctl to run.
 set -euo pipefail
 
+ALLOWED="seed-flags env"
 USAGE="Usage: $(basename "$0") [--skip-backup] [--skip-health-check] [--force] [--env ENV]"
 # shellcheck source=lib/sylvanctl.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/sylvanctl.sh"
+parse_args "$@"
 
-env=production
-flags=()
-while (($#)); do
-  case "$1" in
-    --skip-backup | --skip-health-check | --force) flags+=("$1") ;;
-    --env)
-      env="$(option_value "$1" "${2:-}")"
-      shift
-      ;;
-    --env=*) env="${1#--env=}" ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
-
-exec "$SYLVANCTL" deploy "$env" ${flags[@]+"${flags[@]}"}
+exec "$SYLVANCTL" deploy "$ENV" ${FLAGS[@]+"${FLAGS[@]}"}

@@ -11,28 +11,13 @@
 # Set SYLVAN_SERVER for the operator; SYLVANCTL picks the sylvanctl to run.
 set -euo pipefail
 
+ALLOWED="env"
 USAGE="Usage: $(basename "$0") [--env ENV]"
 # shellcheck source=lib/sylvanctl.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/sylvanctl.sh"
+parse_args "$@"
 
-env=production
-while (($#)); do
-  case "$1" in
-    --env)
-      env="$(option_value "$1" "${2:-}")"
-      shift
-      ;;
-    --env=*) env="${1#--env=}" ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
-
-if "$SYLVANCTL" health "$env"; then
+if "$SYLVANCTL" health "$ENV"; then
   exit 0
 fi
 exit 1

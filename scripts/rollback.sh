@@ -10,32 +10,10 @@
 # sylvanctl to run.
 set -euo pipefail
 
+ALLOWED="env to"
 USAGE="Usage: $(basename "$0") [--env ENV] [--to SHA]"
 # shellcheck source=lib/sylvanctl.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/sylvanctl.sh"
+parse_args "$@"
 
-env=production
-to=()
-while (($#)); do
-  case "$1" in
-    --env)
-      env="$(option_value "$1" "${2:-}")"
-      shift
-      ;;
-    --env=*) env="${1#--env=}" ;;
-    --to)
-      sha="$(option_value "$1" "${2:-}")"
-      to=(--to "$sha")
-      shift
-      ;;
-    --to=*) to=(--to "${1#--to=}") ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
-
-exec "$SYLVANCTL" rollback "$env" ${to[@]+"${to[@]}"}
+exec "$SYLVANCTL" rollback "$ENV" ${TO[@]+"${TO[@]}"}

@@ -23,13 +23,18 @@ final class ActionCommands {
     boolean skipHealthCheck;
   }
 
-  /** One action on one environment; prints what the operator accepted. */
-  abstract static class Action extends CtlCommand {
+  /**
+   * One action on one environment, {@code POST /environments/<env>/<command name>}; prints what the
+   * operator accepted.
+   */
+  static class Action extends CtlCommand {
 
     @Parameters(index = "0", paramLabel = "<env>")
     String env;
 
-    abstract String action();
+    String action() {
+      return spec.name();
+    }
 
     String query() {
       return "";
@@ -57,7 +62,7 @@ final class ActionCommands {
   }
 
   /** sync and deploy: the pipeline with the seed's options. */
-  abstract static class PipelineAction extends Action {
+  static class PipelineAction extends Action {
     @Mixin SeedFlags flags;
 
     @Override
@@ -77,22 +82,12 @@ final class ActionCommands {
   @Command(
       name = "sync",
       description = "Reconcile now; retries a failed commit and lifts a rollback pin.")
-  static class Sync extends PipelineAction {
-    @Override
-    String action() {
-      return "sync";
-    }
-  }
+  static class Sync extends PipelineAction {}
 
   @Command(
       name = "deploy",
       description = "Run the update pipeline for the spec's commit now (deploy-update.sh).")
-  static class Deploy extends PipelineAction {
-    @Override
-    String action() {
-      return "deploy";
-    }
-  }
+  static class Deploy extends PipelineAction {}
 
   @Command(
       name = "rollback",
@@ -102,29 +97,14 @@ final class ActionCommands {
     String to;
 
     @Override
-    String action() {
-      return "rollback";
-    }
-
-    @Override
     String query() {
       return OperatorClient.withQuery("", OperatorClient.params("to", to));
     }
   }
 
   @Command(name = "suspend", description = "Stop reconciling an environment.")
-  static class Suspend extends Action {
-    @Override
-    String action() {
-      return "suspend";
-    }
-  }
+  static class Suspend extends Action {}
 
   @Command(name = "resume", description = "Reconcile an environment again.")
-  static class Resume extends Action {
-    @Override
-    String action() {
-      return "resume";
-    }
-  }
+  static class Resume extends Action {}
 }

@@ -47,12 +47,17 @@ class HistoryCommand extends CtlCommand {
           text(d, "status"),
           sha(d, "gitCommit"),
           text(d, "version"),
-          text(d, "startTime"),
+          Table.time(d, "startTime"),
           d.hasNonNull("durationMs") ? d.get("durationMs").asLong() / 1000.0 + "s" : "-",
           text(d, "trigger"),
           error.isObject() ? text(error, "step") + ": " + text(error, "message") : "");
     }
     table.print(out());
+    if (answer.json().isEmpty()) {
+      out()
+          .println(
+              "(no deployments of " + env + (status == null ? "" : " with status " + status) + ")");
+    }
     return 0;
   }
 }

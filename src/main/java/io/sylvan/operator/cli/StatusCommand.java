@@ -76,7 +76,7 @@ class StatusCommand extends CtlCommand {
               text(last, "type"),
               text(last, "status"),
               sha(last, "gitCommit"),
-              text(last, "startTime"));
+              Table.time(last, "startTime"));
     }
   }
 

@@ -49,6 +49,14 @@ final class Table {
     return v.isMissingNode() || v.isNull() || v.asText().isEmpty() ? "-" : v.asText();
   }
 
+  /** An ISO instant to the second ({@code 2026-11-26 11:14:33Z}), or {@code -}. */
+  static String time(JsonNode node, String field) {
+    String v = text(node, field);
+    int dot = v.indexOf('.');
+    String seconds = dot > 0 ? v.substring(0, dot) + "Z" : v;
+    return seconds.replace('T', ' ');
+  }
+
   /** A commit shortened to 12 characters, or {@code -}. */
   static String sha(JsonNode node, String field) {
     String v = text(node, field);

@@ -98,6 +98,7 @@ class SeedScriptsTest {
     for (List<String> bad :
         List.of(
             List.of("deploy-update.sh", "--skip-backups"),
+            List.of("deploy-update.sh", "--to", "abc"),
             List.of("deploy-production.sh", "--force"),
             List.of("deploy-test.sh", "extra"),
             List.of("health-check.sh", "--verbose"),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,18 +33,24 @@ class ValidateCommandTest {
 
   @Test
   void badFilesGiveExitCode1AndEveryErrorAsFileLineColumn(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("production.yaml"), spec("production", "9fceb02"));
-    Files.writeString(
-        dir.resolve("test.yaml"), spec("test", GOOD_COMMIT) + "status: {}\n"); // unknown key
-    Files.writeString(dir.resolve("staging.yaml"), spec("staging", GOOD_COMMIT));
+    String production = example("production").replace(GOOD_COMMIT, "9fceb02");
+    Files.writeString(dir.resolve("production.yaml"), production);
+    String test = example("test") + "status: {}\n"; // an unknown top-level key
+    Files.writeString(dir.resolve("test.yaml"), test);
+    Files.writeString(dir.resolve("staging.yaml"), example("test").replace("test", "staging"));
     Files.writeString(dir.resolve("README.md"), "not a spec: ignored");
 
     Ctl result = Ctl.run("validate", dir.toString());
 
     assertThat(result.exitCode()).isEqualTo(1);
     assertThat(result.err())
-        .contains(dir.resolve("production.yaml") + ":8:13: spec.source.commit: must be a full")
-        .contains(dir.resolve("test.yaml") + ":13:1: status: unknown key 'status'")
+        .contains(dir.resolve("production.yaml") + ":" + position(production, "commit: "))
+        .contains(": spec.source.commit: must be a full commit sha")
+        .contains(
+            dir.resolve("test.yaml")
+                + ":"
+                + test.lines().count()
+                + ":1: status: unknown key 'status'")
         .contains("2 errors in 2 of 3 spec files")
         .doesNotContain("staging.yaml:");
     assertThat(result.out()).isEmpty();
@@ -51,14 +58,14 @@ class ValidateCommandTest {
 
   @Test
   void twoFilesDeclaringOneEnvironmentAreBothReported(@TempDir Path dir) throws IOException {
-    Files.writeString(dir.resolve("test.yaml"), spec("test", GOOD_COMMIT));
-    Files.writeString(dir.resolve("test.yml"), spec("test", GOOD_COMMIT));
+    Files.writeString(dir.resolve("test.yaml"), example("test"));
+    Files.writeString(dir.resolve("test.yml"), example("test"));
 
     Ctl result = Ctl.run("validate", dir.toString());
 
     assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.err()).contains("test.yaml:4:16: metadata.environment:");
-    assertThat(result.err()).contains("test.yml:4:16: metadata.environment:");
+    String at = ":" + position(example("test"), "environment: ") + ": metadata.environment:";
+    assertThat(result.err()).contains("test.yaml" + at, "test.yml" + at);
   }
 
   @Test
@@ -70,22 +77,19 @@ class ValidateCommandTest {
     assertThat(empty.err()).contains("no *.yaml or *.yml spec files in " + dir);
   }
 
-  /** A minimal valid spec; line 8 column 13 is the commit, line 13 is past the end. */
-  private static String spec(String env, String commit) {
-    return """
-        apiVersion: sylvan.io/v1
-        kind: AppDeployment
-        metadata:
-          environment: %s
-        spec:
-          source:
-            repository: /srv/git/app.git
-            commit: %s
-          target:
-            root: /srv/sylvan/%s
-          process:
-            port: 3333
-        """
-        .formatted(env, commit, env);
+  private static String example(String env) throws IOException {
+    return Files.readString(Path.of("deploy-specs", env + ".yaml"));
+  }
+
+  /** {@code line:column} (1-based) of the value after {@code key} in {@code content}. */
+  private static String position(String content, String key) {
+    List<String> lines = content.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      int column = lines.get(i).indexOf(key);
+      if (column >= 0 && !lines.get(i).trim().startsWith("#")) {
+        return (i + 1) + ":" + (column + key.length() + 1);
+      }
+    }
+    throw new AssertionError(key + " not in the example");
   }
 }
