@@ -1,0 +1,95 @@
+package io.sylvan.operator.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sylvanctl validate}: offline, with the operator's parser, for a pre-commit hook. */
+class ValidateCommandTest {
+
+  private static final String GOOD_COMMIT = "9fceb02d0ae598e95dc970b74767f19372d61af8";
+
+  @Test
+  void theExampleDeploySpecsAreValid() {
+    Ctl result = Ctl.run("validate", "deploy-specs");
+
+    assertThat(result.exitCode()).as(result.all()).isZero();
+    assertThat(result.out()).contains("OK: 2 spec files valid (production, test)");
+    assertThat(result.err()).isEmpty();
+  }
+
+  @Test
+  void oneGoodFileIsValidOnItsOwn() {
+    Ctl result = Ctl.run("validate", "deploy-specs/test.yaml");
+
+    assertThat(result.exitCode()).as(result.all()).isZero();
+    assertThat(result.out()).contains("OK: 1 spec file valid (test)");
+  }
+
+  @Test
+  void badFilesGiveExitCode1AndEveryErrorAsFileLineColumn(@TempDir Path dir) throws IOException {
+    String production = example("production").replace(GOOD_COMMIT, "9fceb02");
+    Files.writeString(dir.resolve("production.yaml"), production);
+    String test = example("test") + "status: {}\n"; // an unknown top-level key
+    Files.writeString(dir.resolve("test.yaml"), test);
+    Files.writeString(dir.resolve("staging.yaml"), example("test").replace("test", "staging"));
+    Files.writeString(dir.resolve("README.md"), "not a spec: ignored");
+
+    Ctl result = Ctl.run("validate", dir.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(dir.resolve("production.yaml") + ":" + position(production, "commit: "))
+        .contains(": spec.source.commit: must be a full commit sha")
+        .contains(
+            dir.resolve("test.yaml")
+                + ":"
+                + test.lines().count()
+                + ":1: status: unknown key 'status'")
+        .contains("2 errors in 2 of 3 spec files")
+        .doesNotContain("staging.yaml:");
+    assertThat(result.out()).isEmpty();
+  }
+
+  @Test
+  void twoFilesDeclaringOneEnvironmentAreBothReported(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("test.yaml"), example("test"));
+    Files.writeString(dir.resolve("test.yml"), example("test"));
+
+    Ctl result = Ctl.run("validate", dir.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    String at = ":" + position(example("test"), "environment: ") + ": metadata.environment:";
+    assertThat(result.err()).contains("test.yaml" + at, "test.yml" + at);
+  }
+
+  @Test
+  void aPathThatDoesNotExistOrHoldsNoSpecsFails(@TempDir Path dir) {
+    assertThat(Ctl.run("validate", dir.resolve("missing").toString()).exitCode()).isEqualTo(1);
+
+    Ctl empty = Ctl.run("validate", dir.toString());
+    assertThat(empty.exitCode()).isEqualTo(1);
+    assertThat(empty.err()).contains("no *.yaml or *.yml spec files in " + dir);
+  }
+
+  private static String example(String env) throws IOException {
+    return Files.readString(Path.of("deploy-specs", env + ".yaml"));
+  }
+
+  /** {@code line:column} (1-based) of the value after {@code key} in {@code content}. */
+  private static String position(String content, String key) {
+    List<String> lines = content.lines().toList();
+    for (int i = 0; i < lines.size(); i++) {
+      int column = lines.get(i).indexOf(key);
+      if (column >= 0 && !lines.get(i).trim().startsWith("#")) {
+        return (i + 1) + ":" + (column + key.length() + 1);
+      }
+    }
+    throw new AssertionError(key + " not in the example");
+  }
+}
