@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.reconcile.OperatorMetrics;
 import io.sylvan.operator.reconcile.Reasons;
 import io.sylvan.operator.runtime.FileTrees;
 import io.sylvan.operator.spec.DeploySpec;
@@ -48,6 +49,7 @@ public class DeploymentRunner {
   @Inject EnvironmentService environments;
   @Inject EnvironmentLock locks;
   @Inject ToolboxProducer toolbox;
+  @Inject OperatorMetrics metrics;
 
   /** The environment is being deployed by another run (here or in another operator instance). */
   public static class BusyException extends Exception {
@@ -119,6 +121,16 @@ public class DeploymentRunner {
 
   /** Runs a prepared deployment to its end, rollback included, then releases the lock. */
   public DeploymentOutcome execute(PreparedDeployment prepared) {
+    long t0 = System.nanoTime();
+    DeploymentOutcome outcome = run(prepared);
+    metrics.deployment(
+        prepared.context().environment(),
+        outcome.result(),
+        Duration.ofNanos(System.nanoTime() - t0));
+    return outcome;
+  }
+
+  private DeploymentOutcome run(PreparedDeployment prepared) {
     DeploymentContext ctx = prepared.context();
     try (EnvironmentLock.Held lock = prepared.lock();
         DeploymentLog log = ctx.log()) {
@@ -343,7 +355,9 @@ public class DeploymentRunner {
                 failed.deploymentId()),
             failed.log());
     failed.backupPath().ifPresent(rb::backupPath);
+    long t0 = System.nanoTime();
     Optional<Failure> rbFailure = runSteps(rb, PipelineSteps.activate(true), Phase.ROLLBACK);
+    metrics.rollback(env, rbFailure.isEmpty(), Duration.ofNanos(System.nanoTime() - t0));
     recorder.markRolledBack(failed.deploymentId());
     if (rbFailure.isEmpty()) {
       recorder.finish(rb.deploymentId(), DeploymentStatus.SUCCESS, d -> fillResult(rb, d));

@@ -315,11 +315,7 @@ public class Reconciler {
     } else {
       prepared = runner.prepareUpdate(spec, target, request.options(), request.trigger(), revision);
     }
-    long t0 = System.nanoTime();
-    DeploymentOutcome outcome = runner.execute(prepared);
-    metrics.deployment(
-        spec.environment(), outcome.result(), Duration.ofNanos(System.nanoTime() - t0));
-    return outcome;
+    return runner.execute(prepared);
   }
 
   /** Turns a pipeline outcome into requeue, retry or stall, and alerts. */

@@ -30,6 +30,7 @@ public class GitOpsProfile implements QuarkusTestProfile {
   static final Path ROOT;
   static final int PORT;
   static final String COMMIT_A;
+  static final AlertRecorder ALERTS = new AlertRecorder();
 
   static {
     try {
@@ -85,15 +86,16 @@ public class GitOpsProfile implements QuarkusTestProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    return Map.of(
-        "sylvan.specs.git-url", SPEC_REPO.toString(),
-        "sylvan.specs.git-branch", "main",
-        "sylvan.specs.git-path", "deploy-specs",
-        "sylvan.specs.poll-interval", "1s",
-        "sylvan.reconcile.enabled", "true",
-        "sylvan.reconcile.tick", "1s",
-        "sylvan.auth.token", TOKEN,
-        "sylvan.auth.webhook-secret", WEBHOOK_SECRET,
-        "sylvan.data-dir", WORK.resolve("operator-data").toString());
+    return Map.ofEntries(
+        Map.entry("sylvan.alerts.url", ALERTS.url()),
+        Map.entry("sylvan.specs.git-url", SPEC_REPO.toString()),
+        Map.entry("sylvan.specs.git-branch", "main"),
+        Map.entry("sylvan.specs.git-path", "deploy-specs"),
+        Map.entry("sylvan.specs.poll-interval", "1s"),
+        Map.entry("sylvan.reconcile.enabled", "true"),
+        Map.entry("sylvan.reconcile.tick", "1s"),
+        Map.entry("sylvan.auth.token", TOKEN),
+        Map.entry("sylvan.auth.webhook-secret", WEBHOOK_SECRET),
+        Map.entry("sylvan.data-dir", WORK.resolve("operator-data").toString()));
   }
 }

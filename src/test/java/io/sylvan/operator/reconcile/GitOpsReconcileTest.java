@@ -84,6 +84,27 @@ class GitOpsReconcileTest {
     Thread.sleep(12_000);
     assertThat(deploymentsOf(bad)).isEqualTo(attempts).isEqualTo(1);
     assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+
+    // Alerts: deployment failed and rollback done, each delivered once for this commit, the
+    // first attempt (answered 503) retried.
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> delivered("deployment_failed", bad) == 1 && delivered("rollback_done", bad) == 1);
+    assertThat(GitOpsProfile.ALERTS.received()).anyMatch(r -> !r.accepted());
+    assertThat(GitOpsProfile.ALERTS.received())
+        .filteredOn(r -> bad.equals(r.body().path("commit").asText()))
+        .allMatch(r -> r.body().path("text").asText().contains("[sylvan] " + GitOpsProfile.ENV));
+    Thread.sleep(3_000);
+    assertThat(delivered("rollback_done", bad)).isEqualTo(1);
+  }
+
+  static long delivered(String event, String commit) {
+    return GitOpsProfile.ALERTS.received().stream()
+        .filter(AlertRecorder.Received::accepted)
+        .filter(r -> event.equals(r.body().path("event").asText()))
+        .filter(r -> commit.equals(r.body().path("commit").asText()))
+        .count();
   }
 
   @Test
@@ -181,6 +202,23 @@ class GitOpsReconcileTest {
 
   @Test
   @Order(8)
+  void exposesDeploymentRollbackDriftAndStatusMetrics() {
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String env = "environment=\"" + GitOpsProfile.ENV + "\"";
+    assertThat(metrics)
+        .contains("sylvan_deployments_total{" + env)
+        .contains("sylvan_deployment_duration_seconds_bucket{" + env)
+        .contains("sylvan_drift_detected_total{" + env)
+        .contains("sylvan_reconcile_duration_seconds_count{" + env)
+        .contains("sylvan_environment_synced{" + env)
+        .contains("sylvan_environment_healthy{" + env)
+        .contains("sylvan_last_successful_deployment_timestamp_seconds{" + env)
+        .contains("sylvan_rollbacks_total{" + env)
+        .contains("sylvan_time_to_rollback_seconds_count{" + env);
+  }
+
+  @Test
+  @Order(9)
   void refusesMutatingCallsWithoutTheRightToken() {
     for (String action : List.of("sync", "suspend", "resume", "rollback", "deploy")) {
       given().post("/environments/" + GitOpsProfile.ENV + "/" + action).then().statusCode(401);
