@@ -26,13 +26,17 @@ public class ReconcileLoopHealthCheck implements HealthCheck {
     if (!config.reconcile().enabled()) {
       return HealthCheckResponse.named(NAME).up().withData("loop", "disabled").build();
     }
-    Duration since = Duration.between(loop.lastTick(), Instant.now());
-    Duration limit = loop.tickInterval().multipliedBy(MISSED_TICKS);
+    return evaluate(loop.lastTick(), loop.tickInterval(), Instant.now());
+  }
+
+  /** UP while the last tick is at most {@link #MISSED_TICKS} tick intervals old. */
+  static HealthCheckResponse evaluate(Instant lastTick, Duration tick, Instant now) {
+    Duration since = Duration.between(lastTick, now);
     var b =
         HealthCheckResponse.named(NAME)
-            .withData("lastTick", loop.lastTick().toString())
+            .withData("lastTick", lastTick.toString())
             .withData("secondsSinceLastTick", since.toSeconds());
-    return since.compareTo(limit) <= 0
+    return since.compareTo(tick.multipliedBy(MISSED_TICKS)) <= 0
         ? b.up().build()
         : b.down().withData("reason", "no reconcile tick for " + since.toSeconds() + "s").build();
   }

@@ -175,6 +175,16 @@ public final class DeploymentContext {
     this.lastHealth = report;
   }
 
+  /**
+   * The PM2 config to apply: the operator's own, or the app's ({@code spec.process.ecosystem},
+   * relative to the release), which must pass {@code SYLVAN_COMMIT} on to its app's env so the
+   * switch can be verified.
+   */
+  public Path ecosystemFile() {
+    String own = spec.spec().process().ecosystem();
+    return own == null ? tools.ecosystemFile() : releaseDir.resolve(own);
+  }
+
   /** The variables the operator's ecosystem.config.js reads. */
   public Map<String, String> processEnv() {
     Map<String, String> env = new LinkedHashMap<>();

@@ -40,7 +40,7 @@ final class ReloadStep implements Step {
       CommandResult r;
       if (before.isEmpty()) {
         ctx.log().info("Starting " + ctx.appName() + " under PM2 (attempt " + attempt + ")");
-        r = pm2.start(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
+        r = pm2.start(ctx.ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
       } else if (ctx.type() == DeploymentType.ROLLBACK
           && before.size() == ctx.s().process().instances()) {
         // Off a bad release fast: all instances at once (the cwd is the `current` link, so the
@@ -57,7 +57,7 @@ final class ReloadStep implements Step {
         ctx.log()
             .info(
                 "Reloading " + ctx.appName() + " one instance at a time (attempt " + attempt + ")");
-        r = pm2.startOrReload(ctx.tools().ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
+        r = pm2.startOrReload(ctx.ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
       }
       out.append(r.output());
       problem = ProcessCheck.problem(pm2.jlist(), ctx, false);
