@@ -1,6 +1,7 @@
 package io.sylvan.operator.health;
 
 import io.agroal.api.AgroalDataSource;
+import io.sylvan.operator.state.DatabaseMigration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -16,12 +17,17 @@ public class DatabaseHealthCheck implements HealthCheck {
   static final String NAME = "database";
 
   @Inject AgroalDataSource dataSource;
+  @Inject DatabaseMigration migration;
 
   @Override
   public HealthCheckResponse call() {
     try (Connection c = dataSource.getConnection()) {
       if (c.isValid(3)) {
-        return HealthCheckResponse.up(NAME);
+        return migration
+            .pendingReason()
+            .map(r -> HealthCheckResponse.named(NAME).down().withData("reason", Redact.paths(r)))
+            .orElseGet(() -> HealthCheckResponse.named(NAME).up())
+            .build();
       }
       return HealthCheckResponse.named(NAME).down().withData("reason", "no answer").build();
     } catch (Exception e) {
