@@ -119,11 +119,6 @@ class EmbeddedDatabaseIT {
 
     stop(second);
     assertThat(postgresPidsUsing(dataDir)).isEmpty();
-    String text = Files.readString(log2);
-    assertThat(text.indexOf("sylvan-operator stopped"))
-        .as("PostgreSQL stops only after Quarkus has stopped")
-        .isNotNegative()
-        .isLessThan(text.indexOf("Embedded PostgreSQL stopped"));
 
     String timing =
         "time-to-ready (packaged operator, embedded PostgreSQL): cold data dir "

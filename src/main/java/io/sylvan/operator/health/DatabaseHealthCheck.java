@@ -33,16 +33,8 @@ public class DatabaseHealthCheck implements HealthCheck {
     } catch (Exception e) {
       return HealthCheckResponse.named(NAME)
           .down()
-          .withData("reason", Redact.paths(rootCause(e)))
+          .withData("reason", Redact.paths(DatabaseMigration.rootMessage(e)))
           .build();
     }
-  }
-
-  private static String rootCause(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 }

@@ -97,7 +97,8 @@ public class DatabaseMigration {
     retries.shutdown();
   }
 
-  private static String rootMessage(Throwable e) {
+  /** The innermost cause as {@code Type: message}: what a person can act on. */
+  public static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();

@@ -2,7 +2,6 @@ package io.sylvan.operator.api;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
@@ -13,12 +12,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentStepRecord;
-import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.HealthCheckRecord;
 import io.sylvan.operator.state.HealthStatus;
 import io.sylvan.operator.state.StepStatus;
-import io.sylvan.operator.state.Trigger;
+import io.sylvan.operator.state.TestRows;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,52 +31,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 @QuarkusTestResource(EmbeddedPostgresResource.class)
 class DeploymentResourceTest {
 
-  static final String SHA = "c".repeat(40);
-
   @Test
   void history_is_newest_first_and_pages_with_before_and_limit() {
-    List<Long> ids = insert("production", DeploymentStatus.SUCCESS, 5);
+    List<Long> inserted = insert("production", DeploymentStatus.SUCCESS, 5);
 
-    List<Long> first =
-        given()
-            .queryParam("env", "production")
-            .queryParam("limit", 2)
-            .when()
-            .get("/deployments")
-            .then()
-            .statusCode(200)
-            .body("$", hasSize(2))
-            .body("environment", everyItem(equalTo("production")))
-            .extract()
-            .jsonPath()
-            .getList("id", Long.class);
-    assertThat(first).containsExactly(ids.get(4), ids.get(3));
+    List<Long> first = ids(Map.of("env", "production", "limit", 2));
+    assertThat(first).containsExactly(inserted.get(4), inserted.get(3));
 
-    List<Long> second =
-        given()
-            .queryParam("env", "production")
-            .queryParam("limit", 2)
-            .queryParam("before", first.get(1))
-            .when()
-            .get("/deployments")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath()
-            .getList("id", Long.class);
-    assertThat(second).containsExactly(ids.get(2), ids.get(1));
+    List<Long> second = ids(Map.of("env", "production", "limit", 2, "before", first.get(1)));
+    assertThat(second).containsExactly(inserted.get(2), inserted.get(1));
 
-    List<Long> all =
-        given()
-            .when()
-            .get("/deployments")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath()
-            .getList("id", Long.class);
-    assertThat(all).hasSizeLessThanOrEqualTo(20).isSortedAccordingTo((a, b) -> Long.compare(b, a));
-    assertThat(all.get(0)).isEqualTo(ids.get(4));
+    List<Long> all = ids(Map.of());
+    assertThat(all).hasSizeLessThanOrEqualTo(20).isSortedAccordingTo((x, y) -> Long.compare(y, x));
+    assertThat(all.get(0)).isEqualTo(inserted.get(4));
   }
 
   @Test
@@ -87,47 +52,33 @@ class DeploymentResourceTest {
     long ok = insert("test", DeploymentStatus.SUCCESS, 1).get(0);
     long rolledBack = insert("production", DeploymentStatus.ROLLED_BACK, 1).get(0);
 
-    List<Long> testFailed =
-        given()
-            .queryParam("env", "test")
-            .queryParam("status", "failed")
-            .when()
-            .get("/deployments")
-            .then()
-            .statusCode(200)
-            .body("environment", everyItem(equalTo("test")))
-            .body("status", everyItem(equalTo("failed")))
-            .extract()
-            .jsonPath()
-            .getList("id", Long.class);
-    assertThat(testFailed).contains(failed).doesNotContain(ok, rolledBack);
+    given()
+        .queryParam("env", "test")
+        .queryParam("status", "failed")
+        .when()
+        .get("/deployments")
+        .then()
+        .statusCode(200)
+        .body("environment", everyItem(equalTo("test")))
+        .body("status", everyItem(equalTo("failed")));
+    assertThat(ids(Map.of("env", "test", "status", "failed")))
+        .contains(failed)
+        .doesNotContain(ok, rolledBack);
 
-    List<Long> anyRolledBack =
-        given()
-            .queryParam("status", "rolled_back")
-            .when()
-            .get("/deployments")
-            .then()
-            .statusCode(200)
-            .body("status", everyItem(equalTo("rolled_back")))
-            .extract()
-            .jsonPath()
-            .getList("id", Long.class);
+    List<Long> anyRolledBack = ids(Map.of("status", "rolled_back"));
     assertThat(anyRolledBack).contains(rolledBack).doesNotContain(failed, ok);
+    given()
+        .queryParam("status", "rolled_back")
+        .when()
+        .get("/deployments")
+        .then()
+        .body("status", everyItem(equalTo("rolled_back")));
   }
 
   @Test
   void an_unknown_environment_filter_is_a_404_with_a_json_body() {
-    given()
-        .queryParam("env", "staging")
-        .when()
-        .get("/deployments")
-        .then()
-        .statusCode(404)
-        .contentType("application/json")
-        .body("status", equalTo(404))
-        .body("error", equalTo("Not Found"))
-        .body("message", containsString("staging"));
+    ApiErrors.assertNotFound(
+        given().queryParam("env", "staging").when().get("/deployments").then(), "staging");
   }
 
   @ParameterizedTest(name = "{0}={1} is a 400 naming {0}")
@@ -142,17 +93,12 @@ class DeploymentResourceTest {
     "status, bogus"
   })
   void a_bad_query_parameter_is_a_400_with_a_json_body_naming_it(String name, String value) {
-    given()
-        .queryParam(name, value)
-        .when()
-        .get("/deployments")
-        .then()
-        .statusCode(400)
-        .contentType("application/json")
-        .body("status", equalTo(400))
-        .body("error", equalTo("Bad Request"))
-        .body("parameter", equalTo(name))
-        .body("message", containsString(name));
+    ApiErrors.assertError(
+            given().queryParam(name, value).when().get("/deployments").then(),
+            400,
+            "Bad Request",
+            name)
+        .body("parameter", equalTo(name));
   }
 
   @Test
@@ -194,7 +140,7 @@ class DeploymentResourceTest {
         .body("status", equalTo("failed"))
         .body("type", equalTo("update"))
         .body("trigger", equalTo("api"))
-        .body("gitCommit", equalTo(SHA))
+        .body("gitCommit", equalTo(TestRows.SHA))
         .body("steps.name", org.hamcrest.Matchers.contains("build", "health-check"))
         .body("steps.status", org.hamcrest.Matchers.contains("completed", "failed"))
         .body("steps[1].phase", equalTo("POST_DEPLOY"))
@@ -221,15 +167,20 @@ class DeploymentResourceTest {
   @ParameterizedTest
   @CsvSource({"999999999", "abc", "-1", "1.5"})
   void an_unknown_or_malformed_id_is_a_404_with_a_json_body(String id) {
-    given()
+    ApiErrors.assertNotFound(given().when().get("/deployments/" + id).then(), id);
+  }
+
+  /** The ids {@code GET /deployments} answers with for these query parameters. */
+  static List<Long> ids(Map<String, ?> query) {
+    return given()
+        .queryParams(query)
         .when()
-        .get("/deployments/" + id)
+        .get("/deployments")
         .then()
-        .statusCode(404)
-        .contentType("application/json")
-        .body("status", equalTo(404))
-        .body("error", equalTo("Not Found"))
-        .body("message", containsString(id));
+        .statusCode(200)
+        .extract()
+        .jsonPath()
+        .getList("id", Long.class);
   }
 
   /** Inserts {@code count} deployments of {@code env}, oldest first; returns their ids. */
@@ -239,13 +190,7 @@ class DeploymentResourceTest {
             () -> {
               List<Long> ids = new ArrayList<>();
               for (int i = 0; i < count; i++) {
-                Deployment d = new Deployment();
-                d.environment = env;
-                d.type = DeploymentType.UPDATE;
-                d.status = status;
-                d.startedAt = Instant.now();
-                d.gitCommit = SHA;
-                d.trigger = Trigger.API;
+                Deployment d = TestRows.deployment(env, status);
                 d.persist();
                 ids.add(d.id);
               }

@@ -75,15 +75,7 @@ class StatusResourceTest {
 
   @Test
   void status_of_an_unknown_environment_is_a_404_with_a_json_body() {
-    given()
-        .when()
-        .get("/status/staging")
-        .then()
-        .statusCode(404)
-        .contentType("application/json")
-        .body("status", equalTo(404))
-        .body("error", equalTo("Not Found"))
-        .body("message", containsString("staging"));
+    ApiErrors.assertNotFound(given().when().get("/status/staging").then(), "staging");
   }
 
   @Test

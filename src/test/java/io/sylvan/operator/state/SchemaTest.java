@@ -91,14 +91,14 @@ class SchemaTest {
   @Test
   void a_deployment_with_steps_and_health_checks_round_trips_with_wire_values()
       throws SQLException {
-    String env = environment();
+    String env = TestRows.environment();
     String longOutput = "x".repeat(20_000) + "THE END";
     Instant started = Instant.now().truncatedTo(ChronoUnit.MICROS);
     long id =
         QuarkusTransaction.requiringNew()
             .call(
                 () -> {
-                  Deployment d = deployment(env, DeploymentStatus.ROLLED_BACK);
+                  Deployment d = TestRows.deployment(env, DeploymentStatus.ROLLED_BACK);
                   d.type = DeploymentType.ROLLBACK;
                   d.startedAt = started;
                   d.endedAt = started.plusSeconds(12);
@@ -141,10 +141,10 @@ class SchemaTest {
     assertThat(d.status).isEqualTo(DeploymentStatus.ROLLED_BACK);
     assertThat(d.startedAt).isEqualTo(started);
     assertThat(d.endedAt).isEqualTo(started.plusSeconds(12));
-    assertThat(d.gitCommit).isEqualTo(SHA_A);
+    assertThat(d.gitCommit).isEqualTo(TestRows.SHA);
     assertThat(d.version).isEqualTo("1.2.3");
     assertThat(d.errorCode).isEqualTo("HEALTH_CHECK_FAILED");
-    assertThat(d.trigger).isEqualTo(Trigger.MANUAL);
+    assertThat(d.trigger).isEqualTo(Trigger.API);
     assertThat(d.force).isTrue();
     assertThat(d.skipBackup).isTrue();
     assertThat(d.skipHealthCheck).isFalse();
@@ -172,7 +172,7 @@ class SchemaTest {
     assertThat(
             queryStrings(
                 "select type || '|' || status || '|' || trigger from deployment where id = " + id))
-        .containsExactly("rollback|rolled_back|manual");
+        .containsExactly("rollback|rolled_back|api");
     assertThat(
             queryStrings(
                 "select status || '|' || length(output) from deployment_step where deployment_id = "
@@ -188,12 +188,12 @@ class SchemaTest {
 
   @Test
   void every_deployment_status_is_stored_as_the_seed_wire_value() throws SQLException {
-    String env = environment();
+    String env = TestRows.environment();
     QuarkusTransaction.requiringNew()
         .run(
             () -> {
               for (DeploymentStatus s : DeploymentStatus.values()) {
-                deployment(env, s).persist();
+                TestRows.deployment(env, s).persist();
               }
             });
     assertThat(
@@ -222,9 +222,9 @@ class SchemaTest {
     // and cheap choice, so this shape is what shows whether the index serves the query.)
     List<String> busy = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      busy.add(environment());
+      busy.add(TestRows.environment());
     }
-    String rare = environment();
+    String rare = TestRows.environment();
     try (Connection c = dataSource.getConnection();
         PreparedStatement insert =
             c.prepareStatement(
@@ -263,30 +263,6 @@ class SchemaTest {
                     + rare
                     + "' and d.id < 1000000 order by d.id desc fetch first 20 rows only"));
     assertThat(paged).contains("deployment_env_id_idx");
-  }
-
-  /** A fresh environment row, as the deployment rows reference it. */
-  static String environment() {
-    String name = "schema-" + System.nanoTime();
-    QuarkusTransaction.requiringNew()
-        .run(
-            () -> {
-              EnvironmentState e = new EnvironmentState();
-              e.name = name;
-              e.persist();
-            });
-    return name;
-  }
-
-  static Deployment deployment(String env, DeploymentStatus status) {
-    Deployment d = new Deployment();
-    d.environment = env;
-    d.type = DeploymentType.UPDATE;
-    d.status = status;
-    d.startedAt = Instant.now();
-    d.gitCommit = SHA_A;
-    d.trigger = Trigger.MANUAL;
-    return d;
   }
 
   private List<String> queryStrings(String sql) throws SQLException {
