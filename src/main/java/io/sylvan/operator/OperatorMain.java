@@ -4,6 +4,8 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.sylvan.operator.state.EmbeddedDatabase;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
@@ -16,6 +18,7 @@ import org.jboss.logging.Logger;
 public final class OperatorMain {
 
   private static final Logger LOG = Logger.getLogger(OperatorMain.class);
+  private static final long QUARKUS_STOP_WAIT_SECONDS = 30;
 
   private OperatorMain() {}
 
@@ -41,12 +44,26 @@ public final class OperatorMain {
     System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());
     System.setProperty("quarkus.datasource.username", "postgres");
     System.setProperty("quarkus.datasource.password", "postgres");
-    // Quarkus.run returns only after its shutdown completed; the hook covers a JVM exit
-    // that bypasses it. close() is idempotent.
-    Runtime.getRuntime().addShutdownHook(new Thread(db::close, "embedded-postgres-stop"));
+    // On SIGTERM, Quarkus stops in its own shutdown hook, concurrently with this one: wait for it
+    // (bounded) so nothing still writing loses its database, then stop PostgreSQL. Quarkus.run
+    // returns only after its shutdown completed. close() is idempotent.
+    CountDownLatch quarkusStopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    quarkusStopped.await(QUARKUS_STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  db.close();
+                },
+                "embedded-postgres-stop"));
     try {
       Quarkus.run(args);
     } finally {
+      quarkusStopped.countDown();
       db.close();
     }
   }

@@ -1,6 +1,7 @@
 package io.sylvan.operator.health;
 
 import io.agroal.api.AgroalDataSource;
+import io.sylvan.operator.state.DatabaseMigration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -16,27 +17,24 @@ public class DatabaseHealthCheck implements HealthCheck {
   static final String NAME = "database";
 
   @Inject AgroalDataSource dataSource;
+  @Inject DatabaseMigration migration;
 
   @Override
   public HealthCheckResponse call() {
     try (Connection c = dataSource.getConnection()) {
       if (c.isValid(3)) {
-        return HealthCheckResponse.up(NAME);
+        return migration
+            .pendingReason()
+            .map(r -> HealthCheckResponse.named(NAME).down().withData("reason", Redact.paths(r)))
+            .orElseGet(() -> HealthCheckResponse.named(NAME).up())
+            .build();
       }
       return HealthCheckResponse.named(NAME).down().withData("reason", "no answer").build();
     } catch (Exception e) {
       return HealthCheckResponse.named(NAME)
           .down()
-          .withData("reason", Redact.paths(rootCause(e)))
+          .withData("reason", Redact.paths(DatabaseMigration.rootMessage(e)))
           .build();
     }
-  }
-
-  private static String rootCause(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 }

@@ -1,0 +1,37 @@
+package io.sylvan.operator.state;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import java.time.Instant;
+
+/** Rows for tests that read the state: built directly through the entities. */
+public final class TestRows {
+
+  public static final String SHA = "c".repeat(40);
+
+  private TestRows() {}
+
+  /** A fresh environment row (deployments reference one), committed; returns its name. */
+  public static String environment() {
+    String name = "rows-" + System.nanoTime();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              EnvironmentState e = new EnvironmentState();
+              e.name = name;
+              e.persist();
+            });
+    return name;
+  }
+
+  /** An unsaved update deployment of {@link #SHA}, triggered by the API. */
+  public static Deployment deployment(String env, DeploymentStatus status) {
+    Deployment d = new Deployment();
+    d.environment = env;
+    d.type = DeploymentType.UPDATE;
+    d.status = status;
+    d.startedAt = Instant.now();
+    d.gitCommit = SHA;
+    d.trigger = Trigger.API;
+    return d;
+  }
+}
