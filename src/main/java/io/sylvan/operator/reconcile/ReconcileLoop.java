@@ -6,6 +6,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
+import io.sylvan.operator.spec.SpecSourceException;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
@@ -192,8 +193,15 @@ public class ReconcileLoop {
   /** One reader at a time: the tick, a webhook and startup may all ask at once. */
   private synchronized Optional<SpecSnapshot> refreshSpecs() {
     lastSpecRead = Instant.now();
+    SpecSnapshot snap;
     try {
-      SpecSnapshot snap = specs.refresh();
+      snap = specs.refresh();
+    } catch (SpecSourceException e) {
+      // The catalog keeps the last good view and the status says the source is unreadable.
+      LOG.warnf("spec source: %s", e.getMessage());
+      return Optional.empty();
+    }
+    try {
       environments.applySnapshot(snap);
       for (var e : snap.valid().entrySet()) {
         String desired = e.getValue().spec().source().commit();
@@ -204,9 +212,9 @@ public class ReconcileLoop {
         }
       }
       return Optional.of(snap);
-    } catch (Exception e) {
-      // The catalog keeps the last good view and the status says the source is unreadable.
-      LOG.warnf("spec source: %s", e.getMessage());
+    } catch (RuntimeException e) {
+      // Most likely the database is down: readiness says so; the next read records it.
+      LOG.warnf("cannot record the spec view in the database: %s", e.getMessage());
       return Optional.empty();
     }
   }
