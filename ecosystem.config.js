@@ -20,6 +20,9 @@
  *   optional  SYLVAN_DRAIN_MS       Connection: close window (default 1500)
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
  *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000)
+ *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
+ *                                   requests before 'ready' (default '/';
+ *                                   the operator adds the health path)
  *
  * The seed's config (seed/design.md, section 2) is the baseline; every option
  * that differs from it carries a comment saying why, with what was measured on
@@ -86,6 +89,10 @@ if (script !== undefined && (path.isAbsolute(script) || script.split(/[\\/]/).in
   problems.push(`SYLVAN_SCRIPT must be a path inside the release directory, got '${script}'`);
 }
 const hostname = optional('SYLVAN_HOSTNAME', '::');
+const warmupPaths = optional('SYLVAN_WARMUP_PATHS', '/');
+if (!warmupPaths.split(',').every((p) => p.trim() === '' || p.trim().startsWith('/'))) {
+  problems.push(`SYLVAN_WARMUP_PATHS must be comma-separated paths starting with '/', got '${warmupPaths}'`);
+}
 const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0, 60000);
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
@@ -115,6 +122,10 @@ const env = {
   SYLVAN_EXIT_GRACE_MS: String(exitGraceMs),
   // launcher's own deadline, 1 s before PM2's SIGKILL
   SYLVAN_HARD_DEADLINE_MS: String(killTimeout - 1000),
+  // Not in the seed: Next loads a route's module on its first request; the
+  // launcher requests these paths on a private port before sending 'ready'
+  // so a fresh worker's first real requests are not the slow ones.
+  SYLVAN_WARMUP_PATHS: warmupPaths,
 };
 // Always set (empty = Next.js mode): PM2 merges the environment of the pm2
 // CLI call and of its daemon into the app's, so an unset key could inherit a

@@ -200,6 +200,7 @@ function configFor(name, port, pm2Home) {
       SYLVAN_MAX_MEMORY_RESTART: '1G',
       SYLVAN_LAUNCHER: LAUNCHER,
       SYLVAN_ENVIRONMENT: 'bench',
+      SYLVAN_WARMUP_PATHS: process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
     };
     if (opts.drainMs !== undefined) env.SYLVAN_DRAIN_MS = String(opts.drainMs);
     if (opts.exitGraceMs !== undefined) env.SYLVAN_EXIT_GRACE_MS = String(opts.exitGraceMs);
