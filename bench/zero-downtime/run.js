@@ -17,6 +17,7 @@
  * Usage: bench/zero-downtime/run.sh [--reloads 20] [--rate 200] [--configs seed,ours]
  *        [--work DIR] [--port 4400] [--settle-ms 2000] [--baseline-ms 10000]
  *        [--path /api/health] [--timeout-ms 10000] [--max-requests 200000]
+ *        [--min-requests 40000: load continues after the last reload until sent]
  *        [--drain-ms N] [--exit-grace-ms N] [--json FILE]
  */
 
@@ -45,6 +46,7 @@ const opts = {
   path: '/api/health',
   timeoutMs: 10000,
   maxRequests: 200000,
+  minRequests: 40000,
   drainMs: undefined,
   exitGraceMs: undefined,
   json: undefined,
@@ -390,12 +392,15 @@ async function benchConfig(name, port) {
     const end = Date.now();
     windows.push({ start, end });
     const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
-    reloadInfo.push({ ms: end - start, code: r.code, pm2Error });
+    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+    reloadInfo.push({ ms: end - start, code: r.code, pm2Error, errLine });
     log(`[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
       `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`);
     await new Promise((res) => setTimeout(res, opts.settleMs));
   }
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
+  // keep the (reload-free) load going until the request target is reached
+  while (load.sent < Math.min(opts.minRequests, opts.maxRequests)) await new Promise((r) => setTimeout(r, 100));
   const results = await load.stop();
   const procs = await jlist(cfg);
   const summary = summarize(results, windows);
@@ -403,6 +408,7 @@ async function benchConfig(name, port) {
   summary.reloadSecondsAvg = reloadInfo.reduce((a, b) => a + b.ms, 0) / Math.max(1, reloadInfo.length) / 1000;
   summary.reloadErrorsPrinted = reloadInfo.filter((x) => x.pm2Error).length;
   summary.reloadNonZeroExit = reloadInfo.filter((x) => x.code !== 0).length;
+  summary.reloadErrorLines = [...new Set(reloadInfo.map((x) => x.errLine).filter(Boolean))];
   summary.pm2After = procs.map((p) => ({
     id: p.pm_id,
     status: p.pm2_env.status,
@@ -447,7 +453,8 @@ function printTable(all, meta) {
   console.log('(latencies in ms)');
   for (const [name, s] of Object.entries(all)) {
     console.log(`${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
-      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}`);
+      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
+      `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`);
   }
 }
 
