@@ -181,6 +181,15 @@ function seedConfigFile(port) {
   return file;
 }
 
+// The operator copies the launcher out of its jar; do the same, so editing
+// the source while a benchmark runs cannot change the workers it reloads.
+function launcherCopy() {
+  const dst = path.join(WORK, 'launcher', 'sylvan-launcher.js');
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  fs.copyFileSync(LAUNCHER, dst);
+  return dst;
+}
+
 function configFor(name, port, pm2Home) {
   const base = { ...process.env, PM2_HOME: pm2Home, NEXT_TELEMETRY_DISABLED: '1' };
   // never let a caller's pm2/Sylvan variables leak in
@@ -200,7 +209,7 @@ function configFor(name, port, pm2Home) {
       SYLVAN_INSTANCES: '2',
       SYLVAN_LOG_DIR: logDir,
       SYLVAN_MAX_MEMORY_RESTART: '1G',
-      SYLVAN_LAUNCHER: LAUNCHER,
+      SYLVAN_LAUNCHER: launcherCopy(),
       SYLVAN_ENVIRONMENT: 'bench',
       SYLVAN_WARMUP_PATHS: process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
     };

@@ -94,6 +94,7 @@ const script = process.env.SYLVAN_SCRIPT || '';
 
 const DRAIN_MS = intEnv('SYLVAN_DRAIN_MS', 1500, 0);
 const EXIT_GRACE_MS = intEnv('SYLVAN_EXIT_GRACE_MS', 1000, 0);
+const FRESH_WAIT_MS = intEnv('SYLVAN_FRESH_SOCKET_WAIT_MS', 2000, 0);
 const pm2KillTimeout = Number(process.env.kill_timeout); // PM2 exports pm2_env keys to the process
 const HARD_DEADLINE_MS = intEnv(
   'SYLVAN_HARD_DEADLINE_MS',
@@ -152,13 +153,17 @@ function track(server) {
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.__sylvanActive = 0;
+      socket.__sylvanUsed = false;
       socket.once('close', () => sockets.delete(socket));
     });
     // prepend: runs before the app's own handler, so headers can still be set
     server.prependListener('request', (req, res) => {
       inflight.add(res);
       const sock = req.socket;
-      if (sock) sock.__sylvanActive = (sock.__sylvanActive || 0) + 1;
+      if (sock) {
+        sock.__sylvanActive = (sock.__sylvanActive || 0) + 1;
+        sock.__sylvanUsed = true;
+      }
       let done = false;
       const finish = () => {
         if (done) return;
@@ -181,6 +186,13 @@ function closeIdle(server) {
   const sockets = server.__sylvanSockets;
   if (!sockets) return;
   for (const s of sockets) if (!s.__sylvanActive) s.destroy();
+}
+
+function freshSockets() {
+  // accepted, but no request seen yet: the client is about to write one
+  let n = 0;
+  for (const s of servers) if (s.__sylvanSockets) for (const k of s.__sylvanSockets) if (!k.__sylvanUsed) n += 1;
+  return n;
 }
 
 function openSockets() {
@@ -229,8 +241,13 @@ function drain(reason) {
     }
     const closedAt = Date.now();
     const tick = () => {
-      const graceOver = Date.now() - closedAt >= EXIT_GRACE_MS;
-      if (graceOver && inflight.size === 0) {
+      const waited = Date.now() - closedAt;
+      const graceOver = waited >= EXIT_GRACE_MS;
+      // A socket accepted just before the close whose request has not arrived
+      // yet would be reset at exit; give it up to FRESH_WAIT_MS more (each
+      // request on it gets Connection: close). Bounded by the hard deadline.
+      const freshWait = freshSockets() > 0 && waited < EXIT_GRACE_MS + FRESH_WAIT_MS;
+      if (graceOver && inflight.size === 0 && !freshWait) {
         const open = openSockets();
         for (const s of servers) closeIdle(s);
         log('INFO', `drained in ${Date.now() - started} ms (idle sockets closed at exit: ${open}); exiting`);
