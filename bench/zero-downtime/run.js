@@ -292,7 +292,9 @@ function startLoad(port) {
       finish(false, 'timeout');
       req.destroy();
     }, opts.timeoutMs);
-    req.on('error', (e) => finish(false, e.code || e.message));
+    // reused keep-alive socket vs new connection tells the keep-alive close
+    // race apart from a refused / reset fresh connection
+    req.on('error', (e) => finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`));
   }
 
   const iv = setInterval(() => {
