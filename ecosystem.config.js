@@ -19,7 +19,10 @@
  *   optional  SYLVAN_HOSTNAME       bind address (default '::' = dual-stack)
  *   optional  SYLVAN_DRAIN_MS       Connection: close window (default 1500)
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
- *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000)
+ *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000; >= drain + grace + 5000)
+ *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
+ *                                   requests before 'ready' (default '/';
+ *                                   the operator adds the health path)
  *
  * The seed's config (seed/design.md, section 2) is the baseline; every option
  * that differs from it carries a comment saying why, with what was measured on
@@ -86,14 +89,19 @@ if (script !== undefined && (path.isAbsolute(script) || script.split(/[\\/]/).in
   problems.push(`SYLVAN_SCRIPT must be a path inside the release directory, got '${script}'`);
 }
 const hostname = optional('SYLVAN_HOSTNAME', '::');
+const warmupPaths = optional('SYLVAN_WARMUP_PATHS', '/');
+if (!warmupPaths.split(',').every((p) => p.trim() === '' || p.trim().startsWith('/'))) {
+  problems.push(`SYLVAN_WARMUP_PATHS must be comma-separated paths starting with '/', got '${warmupPaths}'`);
+}
 const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0, 60000);
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
 if (drainMs !== undefined && exitGraceMs !== undefined && killTimeout !== undefined &&
-    killTimeout < drainMs + exitGraceMs + 2000) {
+    killTimeout < drainMs + exitGraceMs + 5000) {
   problems.push(
-    `SYLVAN_KILL_TIMEOUT (${killTimeout}) must exceed SYLVAN_DRAIN_MS + SYLVAN_EXIT_GRACE_MS + 2000 ` +
-      `(${drainMs + exitGraceMs + 2000}) so PM2 never SIGKILLs a draining worker`,
+    `SYLVAN_KILL_TIMEOUT (${killTimeout}) must be at least SYLVAN_DRAIN_MS + SYLVAN_EXIT_GRACE_MS + 5000 ` +
+      `(${drainMs + exitGraceMs + 5000}): the launcher also waits up to 4 s for idle keep-alive sockets ` +
+      `and exits 1 s before kill_timeout, so PM2 never SIGKILLs a draining worker`,
   );
 }
 
@@ -115,6 +123,10 @@ const env = {
   SYLVAN_EXIT_GRACE_MS: String(exitGraceMs),
   // launcher's own deadline, 1 s before PM2's SIGKILL
   SYLVAN_HARD_DEADLINE_MS: String(killTimeout - 1000),
+  // Not in the seed: Next loads a route's module on its first request; the
+  // launcher requests these paths on a private port before sending 'ready'
+  // so a fresh worker's first real requests are not the slow ones.
+  SYLVAN_WARMUP_PATHS: warmupPaths,
 };
 // Always set (empty = Next.js mode): PM2 merges the environment of the pm2
 // CLI call and of its daemon into the app's, so an unset key could inherit a
@@ -153,10 +165,13 @@ module.exports = {
       // out PM2 kills the old worker anyway (its reload backstop), so be
       // generous: 30 s.
       listen_timeout: 30000,
-      // Seed: 5000. Must exceed the launcher's drain (Connection: close
-      // window + exit grace + in-flight requests); the launcher's own hard
-      // deadline is kill_timeout - 1 s, so PM2's SIGKILL never hits a worker
-      // that is still answering.
+      // Seed: 5000. Must exceed the launcher's drain: Connection: close
+      // window 1.5 s + exit grace 1 s + up to 4 s for idle keep-alive sockets
+      // to end on their own (Node 20 closes them ~6 s after their last
+      // response; closing them earlier reset a reused socket, measured 1 in
+      // 14,093 requests over 20 reloads). The launcher's own hard deadline is
+      // kill_timeout - 1 s, so PM2's SIGKILL never hits a worker that is still
+      // answering.
       kill_timeout: killTimeout,
 
       max_memory_restart: maxMemoryRestart,

@@ -17,6 +17,7 @@
  * Usage: bench/zero-downtime/run.sh [--reloads 20] [--rate 200] [--configs seed,ours]
  *        [--work DIR] [--port 4400] [--settle-ms 2000] [--baseline-ms 10000]
  *        [--path /api/health] [--timeout-ms 10000] [--max-requests 200000]
+ *        [--min-requests 40000: load continues after the last reload until sent]
  *        [--drain-ms N] [--exit-grace-ms N] [--json FILE]
  */
 
@@ -45,6 +46,7 @@ const opts = {
   path: '/api/health',
   timeoutMs: 10000,
   maxRequests: 200000,
+  minRequests: 40000,
   drainMs: undefined,
   exitGraceMs: undefined,
   json: undefined,
@@ -179,6 +181,15 @@ function seedConfigFile(port) {
   return file;
 }
 
+// The operator copies the launcher out of its jar; do the same, so editing
+// the source while a benchmark runs cannot change the workers it reloads.
+function launcherCopy() {
+  const dst = path.join(WORK, 'launcher', 'sylvan-launcher.js');
+  fs.mkdirSync(path.dirname(dst), { recursive: true });
+  fs.copyFileSync(LAUNCHER, dst);
+  return dst;
+}
+
 function configFor(name, port, pm2Home) {
   const base = { ...process.env, PM2_HOME: pm2Home, NEXT_TELEMETRY_DISABLED: '1' };
   // never let a caller's pm2/Sylvan variables leak in
@@ -198,8 +209,9 @@ function configFor(name, port, pm2Home) {
       SYLVAN_INSTANCES: '2',
       SYLVAN_LOG_DIR: logDir,
       SYLVAN_MAX_MEMORY_RESTART: '1G',
-      SYLVAN_LAUNCHER: LAUNCHER,
+      SYLVAN_LAUNCHER: launcherCopy(),
       SYLVAN_ENVIRONMENT: 'bench',
+      SYLVAN_WARMUP_PATHS: process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
     };
     if (opts.drainMs !== undefined) env.SYLVAN_DRAIN_MS = String(opts.drainMs);
     if (opts.exitGraceMs !== undefined) env.SYLVAN_EXIT_GRACE_MS = String(opts.exitGraceMs);
@@ -280,7 +292,9 @@ function startLoad(port) {
       finish(false, 'timeout');
       req.destroy();
     }, opts.timeoutMs);
-    req.on('error', (e) => finish(false, e.code || e.message));
+    // reused keep-alive socket vs new connection tells the keep-alive close
+    // race apart from a refused / reset fresh connection
+    req.on('error', (e) => finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`));
   }
 
   const iv = setInterval(() => {
@@ -389,12 +403,15 @@ async function benchConfig(name, port) {
     const end = Date.now();
     windows.push({ start, end });
     const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
-    reloadInfo.push({ ms: end - start, code: r.code, pm2Error });
+    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+    reloadInfo.push({ ms: end - start, code: r.code, pm2Error, errLine });
     log(`[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
       `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`);
     await new Promise((res) => setTimeout(res, opts.settleMs));
   }
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
+  // keep the (reload-free) load going until the request target is reached
+  while (load.sent < Math.min(opts.minRequests, opts.maxRequests)) await new Promise((r) => setTimeout(r, 100));
   const results = await load.stop();
   const procs = await jlist(cfg);
   const summary = summarize(results, windows);
@@ -402,6 +419,7 @@ async function benchConfig(name, port) {
   summary.reloadSecondsAvg = reloadInfo.reduce((a, b) => a + b.ms, 0) / Math.max(1, reloadInfo.length) / 1000;
   summary.reloadErrorsPrinted = reloadInfo.filter((x) => x.pm2Error).length;
   summary.reloadNonZeroExit = reloadInfo.filter((x) => x.code !== 0).length;
+  summary.reloadErrorLines = [...new Set(reloadInfo.map((x) => x.errLine).filter(Boolean))];
   summary.pm2After = procs.map((p) => ({
     id: p.pm_id,
     status: p.pm2_env.status,
@@ -446,7 +464,8 @@ function printTable(all, meta) {
   console.log('(latencies in ms)');
   for (const [name, s] of Object.entries(all)) {
     console.log(`${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
-      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}`);
+      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
+      `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`);
   }
 }
 
