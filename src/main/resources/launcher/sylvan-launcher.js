@@ -97,6 +97,10 @@ const script = process.env.SYLVAN_SCRIPT || '';
 const DRAIN_MS = intEnv('SYLVAN_DRAIN_MS', 1500, 0);
 const EXIT_GRACE_MS = intEnv('SYLVAN_EXIT_GRACE_MS', 1000, 0);
 const IDLE_WAIT_MS = intEnv('SYLVAN_IDLE_SOCKET_WAIT_MS', 4000, 0);
+// The operator drops this file into a release it is rolling back from: that release is bad, so
+// its workers stop accepting at once instead of serving through the drain (the new workers are
+// already up when PM2 signals the old ones), finish what is in flight, and exit.
+const FAST_DRAIN_MARKER = '.sylvan-fast-drain';
 const pm2KillTimeout = Number(process.env.kill_timeout); // PM2 exports pm2_env keys to the process
 const HARD_DEADLINE_MS = intEnv(
   'SYLVAN_HARD_DEADLINE_MS',
@@ -203,10 +207,14 @@ function drain(reason) {
   }
   draining = true;
   const started = Date.now();
+  const fast = fs.existsSync(path.join(process.cwd(), FAST_DRAIN_MARKER));
+  const drainMs = fast ? 0 : DRAIN_MS;
+  const graceMs = fast ? 0 : EXIT_GRACE_MS;
+  const idleWaitMs = fast ? 0 : IDLE_WAIT_MS;
   log(
     'INFO',
-    `drain started (${reason}): Connection: close for ${DRAIN_MS} ms, then close, ` +
-      `grace ${EXIT_GRACE_MS} ms, hard deadline ${HARD_DEADLINE_MS} ms; in flight ${inflight.size}`,
+    `drain started (${reason}${fast ? ', fast: release rolled back' : ''}): Connection: close for ${drainMs} ms, then close, ` +
+      `grace ${graceMs} ms, hard deadline ${HARD_DEADLINE_MS} ms; in flight ${inflight.size}`,
   );
 
   const hard = setTimeout(() => {
@@ -238,7 +246,7 @@ function drain(reason) {
     const closedAt = Date.now();
     const tick = () => {
       const waited = Date.now() - closedAt;
-      const graceOver = waited >= EXIT_GRACE_MS;
+      const graceOver = waited >= graceMs;
       // Sockets still open after the grace: idle keep-alive sockets not used
       // during drain + grace, or accepted sockets whose first request has not
       // arrived. Closing them ourselves races a client that reuses / writes
@@ -250,17 +258,17 @@ function drain(reason) {
       // measured close ~6 s after the last response) - the same close the
       // app does in steady state. Capped by SYLVAN_IDLE_SOCKET_WAIT_MS
       // after the grace, and by the hard deadline.
-      const socketsLeft = openSockets() > 0 && waited < EXIT_GRACE_MS + IDLE_WAIT_MS;
+      const socketsLeft = openSockets() > 0 && waited < graceMs + idleWaitMs;
       if (graceOver && inflight.size === 0 && !socketsLeft) {
         const open = openSockets();
         for (const s of servers) closeIdle(s);
         log('INFO', `drained in ${Date.now() - started} ms (sockets still open, closed at exit: ${open}); exiting`);
         process.exit(0);
       }
-      setTimeout(tick, graceOver ? 50 : Math.min(100, EXIT_GRACE_MS)).unref();
+      setTimeout(tick, graceOver ? 50 : Math.min(100, graceMs)).unref();
     };
     tick();
-  }, DRAIN_MS);
+  }, drainMs);
   // keep the process alive during the drain even if the app closed everything
   setInterval(() => {}, 1000);
 }

@@ -203,6 +203,9 @@ public final class DeploymentContext {
     if (p.script() != null) {
       env.put("SYLVAN_SCRIPT", p.script());
     }
+    // The launcher loads these routes on a private port before it reports ready, so real
+    // traffic never pays for a fresh worker's first load of them.
+    env.put("SYLVAN_WARMUP_PATHS", "/," + spec.spec().healthCheck().path());
     return env;
   }
 

@@ -355,6 +355,7 @@ public class DeploymentRunner {
                 failed.deploymentId()),
             failed.log());
     failed.backupPath().ifPresent(rb::backupPath);
+    Releases.markFastDrain(failed.releaseDir());
     long t0 = System.nanoTime();
     Optional<Failure> rbFailure = runSteps(rb, PipelineSteps.activate(true), Phase.ROLLBACK);
     metrics.rollback(env, rbFailure.isEmpty(), Duration.ofNanos(System.nanoTime() - t0));

@@ -158,6 +158,7 @@ public class Reconciler {
         LOG.warnf(
             "[%s] serving %s is unhealthy and was never good: rolling back", env, obs.detail());
         environments.update(env, e -> e.failedCommit = target);
+        obs.currentRelease().ifPresent(Releases::markFastDrain);
         PreparedDeployment p =
             runner.prepareActivation(
                 spec,
