@@ -37,12 +37,25 @@ final class ReloadStep implements Step {
     String problem = null;
     for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
       List<Pm2Process> before = Pm2Process.byName(pm2.jlist(), ctx.appName());
+      int want = ctx.s().process().instances();
+      if (!before.isEmpty() && before.size() != want) {
+        // Instances removed out of band, or a new count in the spec: reload alone keeps the count.
+        ctx.log()
+            .info(
+                "Scaling "
+                    + ctx.appName()
+                    + " from "
+                    + before.size()
+                    + " to "
+                    + want
+                    + " instances");
+        out.append(pm2.scale(ctx.appName(), want, PM2_TIMEOUT).output());
+      }
       CommandResult r;
       if (before.isEmpty()) {
         ctx.log().info("Starting " + ctx.appName() + " under PM2 (attempt " + attempt + ")");
         r = pm2.start(ctx.ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
-      } else if (ctx.type() == DeploymentType.ROLLBACK
-          && before.size() == ctx.s().process().instances()) {
+      } else if (ctx.type() == DeploymentType.ROLLBACK) {
         // Off a bad release fast: all instances at once (the cwd is the `current` link, so the
         // ecosystem file has nothing new to say).
         ctx.log()

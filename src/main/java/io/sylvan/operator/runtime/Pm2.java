@@ -95,6 +95,11 @@ public class Pm2 {
         Integer.toString(parallel));
   }
 
+  /** {@code pm2 scale <app> <n>}: adds or removes cluster instances. */
+  public CommandResult scale(String appName, int instances, Duration timeout) {
+    return run(timeout, Map.of(), null, "scale", appName, Integer.toString(instances));
+  }
+
   /** {@code pm2 start <file> --only <app>}, in the ecosystem file's directory. */
   public CommandResult start(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
