@@ -65,7 +65,7 @@ final class ReloadStep implements Step {
                     + " at once (attempt "
                     + attempt
                     + ")");
-        r = pm2.reloadAll(ctx.appName(), env, before.size(), PM2_TIMEOUT);
+        r = pm2.reloadAll(ctx.appName(), env, want, PM2_TIMEOUT);
       } else {
         ctx.log()
             .info(
