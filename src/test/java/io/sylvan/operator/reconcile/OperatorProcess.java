@@ -89,7 +89,8 @@ public final class OperatorProcess implements AutoCloseable {
     long end = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < end) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log);
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + "; see " + log);
       }
       if (status("/q/health/ready") == 200) {
         return;

