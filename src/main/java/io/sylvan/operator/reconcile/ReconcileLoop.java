@@ -61,7 +61,7 @@ public class ReconcileLoop {
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
     refreshSpecs();
-    recoverInterrupted();
+    recoverInterrupted(true);
   }
 
   void onStop(@Observes ShutdownEvent ev) {
@@ -90,6 +90,7 @@ public class ReconcileLoop {
     if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval())
         >= 0) {
       refreshSpecs();
+      recoverInterrupted(false);
     }
     Optional<SpecSnapshot> snapshot = specs.current();
     if (snapshot.isEmpty()) {
@@ -212,20 +213,27 @@ public class ReconcileLoop {
   }
 
   /**
-   * Crash recovery: deployments left {@code in_progress} by a dead operator are closed as failed
-   * (OperatorRestarted) and their environments reconciled at once. An environment whose lock is
-   * held belongs to a live operator instance and is left alone.
+   * Crash recovery: deployments left {@code in_progress} with nobody running them are closed as
+   * failed and their environments reconciled at once. At startup they were left by a dead operator
+   * (OPERATOR_RESTARTED); later, at each spec poll, by a run that lost its database in the middle
+   * (INTERRUPTED: it could not record its end). A run holds its environment's lock from before its
+   * row exists until after its end is recorded, so an environment whose lock is held (by this JVM
+   * or another operator instance) is left alone.
    */
-  void recoverInterrupted() {
+  void recoverInterrupted(boolean atStartup) {
+    String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
+    String message =
+        atStartup
+            ? "the operator stopped during this deployment"
+            : "this deployment lost its operator (no run holds the environment's lock)";
+    String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
     try {
       for (String env : recorder.environmentsInProgress()) {
         try (var lock = locks.tryLock(env).orElse(null)) {
           if (lock == null) {
             continue;
           }
-          int closed =
-              recorder.closeInterrupted(
-                  env, "OPERATOR_RESTARTED", "the operator stopped during this deployment");
+          int closed = recorder.closeInterrupted(env, code, message);
           if (closed > 0) {
             LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
             environments.update(
@@ -234,14 +242,14 @@ public class ReconcileLoop {
                     e.setCondition(
                         io.sylvan.operator.state.Condition.RECONCILING,
                         true,
-                        Reasons.OPERATOR_RESTARTED,
-                        "a deployment was interrupted by an operator restart; reconciling"));
+                        reason,
+                        "a deployment was interrupted (" + message + "); reconciling"));
             due.put(env, Instant.EPOCH);
           }
         }
       }
     } catch (Exception e) {
-      LOG.warnf("crash recovery postponed: %s", e.getMessage());
+      LOG.warnf("crash recovery postponed to the next spec poll: %s", e.getMessage());
     }
   }
 

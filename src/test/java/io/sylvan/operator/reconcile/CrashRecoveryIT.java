@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +58,7 @@ class CrashRecoveryIT {
   @Test
   @Order(1)
   void recoversFromAKillDuringTheBuild() throws Exception {
-    commitB = commitSlowBuild();
+    commitB = world.commitGatedBuild(buildGate, "B");
     Files.writeString(buildGate, "hold\n");
     world.writeSpec(commitB);
     long id = awaitRunning(commitB, "Building application");
@@ -81,7 +80,7 @@ class CrashRecoveryIT {
   @Test
   @Order(2)
   void recoversFromAKillDuringTheReload() throws Exception {
-    String commitC = commitSlowListen();
+    String commitC = world.commitGatedListen(listenGate, "C");
     Files.writeString(listenGate, "hold\n");
     world.writeSpec(commitC);
     long id = awaitRunning(commitC, "Reloading PM2");
@@ -113,58 +112,8 @@ class CrashRecoveryIT {
     }
   }
 
-  /** A commit whose build waits while the build gate file exists (at most a minute). */
-  static String commitSlowBuild() throws IOException {
-    Path build = world.app.dir().resolve("build.js");
-    String original = Files.readString(build);
-    Files.writeString(
-        build, gateWait(buildGate) + "waitGate();\n" + original.replace("'use strict';", ""));
-    return world.app.commit("B: slow build while gated");
-  }
-
-  /** A commit whose server starts listening only once the listen gate file is gone. */
-  static String commitSlowListen() throws IOException {
-    Path server = world.app.dir().resolve("server.js");
-    String original = Files.readString(server);
-    String delayed =
-        original.replace(
-            "server.listen(port, () => {",
-            "const { existsSync: gateExists } = require('fs');\n"
-                + "const listenBy = Date.now() + 60000;\n"
-                + "(function listenWhenOpen() {\n"
-                + "  if (gateExists("
-                + jsString(listenGate)
-                + ") && Date.now() < listenBy) return setTimeout(listenWhenOpen, 200);\n"
-                + "server.listen(port, () => {");
-    delayed = delayed.trim() + "\n})();\n";
-    assertThat(delayed).contains("listenWhenOpen");
-    Files.writeString(server, delayed);
-    return world.app.commit("C: listens once ungated");
-  }
-
-  private static String gateWait(Path gate) {
-    return "'use strict';\n"
-        + "function waitGate() {\n"
-        + "  const fs = require('fs');\n"
-        + "  const until = Date.now() + 60000;\n"
-        + "  const cell = new Int32Array(new SharedArrayBuffer(4));\n"
-        + "  while (fs.existsSync("
-        + jsString(gate)
-        + ") && Date.now() < until) Atomics.wait(cell, 0, 0, 200);\n"
-        + "}\n";
-  }
-
-  private static String jsString(Path p) {
-    return "'" + p.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
-  }
-
   static long awaitRunning(String commit, String step) {
-    Long[] id = new Long[1];
-    await()
-        .atMost(DEPLOY)
-        .pollInterval(Duration.ofMillis(200))
-        .until(() -> (id[0] = world.runningStep(commit, step)) != null);
-    return id[0];
+    return world.awaitRunning(commit, step);
   }
 
   static boolean settled(JsonNode env) {

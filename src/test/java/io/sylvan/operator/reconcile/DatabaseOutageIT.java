@@ -10,14 +10,20 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * PostgreSQL stopped for ~20 s under a running operator (loop on): readiness DOWN with the reason,
  * liveness UP (the loop keeps ticking), no deployment starts even though the spec names a new
  * commit; once PostgreSQL is back on the same data dir and port, the operator recovers by itself,
- * deploys the new commit, and the history from before is all there.
+ * deploys the new commit, and the history from before is all there. Then an outage in the middle of
+ * a build: the run cannot record its end, and once the database is back the operator closes it as
+ * failed (INTERRUPTED) by itself and deploys the commit again.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DatabaseOutageIT {
 
   static OperatorWorld world;
@@ -43,6 +49,7 @@ class DatabaseOutageIT {
   }
 
   @Test
+  @Order(1)
   void waitsOutADatabaseOutageAndCatchesUpByItself() throws Exception {
     List<Map<String, Object>> before = world.query("select id, status from deployment order by id");
     assertThat(before).isNotEmpty();
@@ -83,6 +90,36 @@ class DatabaseOutageIT {
     assertThat(world.count("select count(*) from deployment where status = 'in_progress'"))
         .isZero();
     assertThat(operator.status("/q/health/live")).isEqualTo(200);
+  }
+
+  @Test
+  @Order(2)
+  void closesARunThatLostItsDatabaseAndDeploysAgain() throws Exception {
+    java.nio.file.Path gate = world.work.resolve("gate-build");
+    java.nio.file.Files.writeString(gate, "hold\n");
+    String c = world.commitGatedBuild(gate, "C");
+    world.writeSpec(c);
+    long id = world.awaitRunning(c, "Building application");
+
+    world.stopPostgres();
+    OperatorProcess.sleep(5_000);
+    // The build ends while the database is down: the run cannot record it.
+    java.nio.file.Files.delete(gate);
+    OperatorProcess.sleep(10_000);
+    assertThat(operator.status("/q/health/live")).isEqualTo(200);
+    world.startPostgres();
+
+    world.awaitSynced(operator, c);
+    Map<String, Object> lost =
+        world.query("select status, error_code from deployment where id = ?", id).get(0);
+    assertThat(lost.get("status")).isEqualTo("failed");
+    assertThat(lost.get("error_code")).isIn("INTERRUPTED", "INTERNAL");
+    assertThat(world.count("select count(*) from deployment where status = 'in_progress'"))
+        .isZero();
+    assertThat(
+            world.count(
+                "select count(*) from deployment where git_commit = ? and status = 'success'", c))
+        .isOne();
   }
 
   static JsonNode check(JsonNode health, String name) {

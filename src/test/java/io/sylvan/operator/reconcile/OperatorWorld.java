@@ -172,6 +172,61 @@ public final class OperatorWorld implements AutoCloseable {
     }
   }
 
+  /** A commit whose build waits while {@code gate} exists (at most a minute). */
+  public String commitGatedBuild(Path gate, String message) throws IOException {
+    Path build = app.dir().resolve("build.js");
+    String original = Files.readString(build);
+    String wait =
+        "'use strict';\n"
+            + "(function waitGate() {\n"
+            + "  const until = Date.now() + 60000;\n"
+            + "  const cell = new Int32Array(new SharedArrayBuffer(4));\n"
+            + "  while (require('fs').existsSync("
+            + jsString(gate)
+            + ") && Date.now() < until) Atomics.wait(cell, 0, 0, 200);\n"
+            + "})();\n";
+    Files.writeString(build, wait + original.replace("'use strict';", ""));
+    String sha = app.commit(message + ": build waits while gated");
+    Files.writeString(build, original);
+    return sha;
+  }
+
+  /** A commit whose server starts listening only once {@code gate} is gone (at most a minute). */
+  public String commitGatedListen(Path gate, String message) throws IOException {
+    Path server = app.dir().resolve("server.js");
+    String original = Files.readString(server);
+    String delayed =
+        original.replace(
+            "server.listen(port, () => {",
+            "const listenBy = Date.now() + 60000;\n"
+                + "(function listenWhenOpen() {\n"
+                + "  if (require('fs').existsSync("
+                + jsString(gate)
+                + ") && Date.now() < listenBy) return setTimeout(listenWhenOpen, 200);\n"
+                + "server.listen(port, () => {");
+    if (delayed.equals(original)) {
+      throw new IllegalStateException("server.js changed: cannot gate its listen");
+    }
+    Files.writeString(server, delayed.trim() + "\n})();\n");
+    String sha = app.commit(message + ": listens once ungated");
+    Files.writeString(server, original);
+    return sha;
+  }
+
+  private static String jsString(Path p) {
+    return "'" + p.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  /** Waits until step {@code step} of a deployment of {@code commit} runs; its deployment id. */
+  public long awaitRunning(String commit, String step) {
+    Long[] id = new Long[1];
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> (id[0] = runningStep(commit, step)) != null);
+    return id[0];
+  }
+
   /** Waits until {@code GET /status} shows the environment Synced on {@code commit}, served. */
   public void awaitSynced(OperatorProcess operator, String commit) {
     org.awaitility.Awaitility.await()
