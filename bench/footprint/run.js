@@ -53,6 +53,7 @@ if (opts.jvmFlags) lib.JVM_FLAGS.splice(0, lib.JVM_FLAGS.length, ...opts.jvmFlag
 const TICK_S = 2;
 const COMMIT = 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed';
 const HZ = Number(lib.run('getconf', ['CLK_TCK']));
+const SLEEP = lib.run('sh', ['-c', 'command -v sleep']);
 
 function specYaml(i, repo, root, port) {
   return `apiVersion: sylvan.io/v1
@@ -132,7 +133,7 @@ async function measure(n, pm2Bin) {
     fs.writeFileSync(path.join(specs, `fp-${i}.yaml`), specYaml(i, source, root, port));
     apps.push({
       name: `fp-app-${i}`,
-      script: 'sleep',
+      script: SLEEP,
       args: '100000',
       interpreter: 'none',
       cwd: release,

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -57,6 +58,7 @@ public class ReconcileLoop {
   private volatile Instant lastTick = Instant.now();
   private volatile Instant lastSpecRead = Instant.EPOCH;
   private volatile boolean stopping;
+  private final AtomicBoolean polling = new AtomicBoolean();
 
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
@@ -87,19 +89,42 @@ public class ReconcileLoop {
     if (stopping) {
       return;
     }
-    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval())
-        >= 0) {
-      refreshSpecs();
-      recoverInterrupted(false);
+    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval()) >= 0
+        && polling.compareAndSet(false, true)) {
+      // Reading specs and sweeping interrupted runs touch git and the database, either of which
+      // may hang for seconds (a database outage: the pool's acquisition timeout); the heartbeat
+      // must not wait for them, so they run on a worker that reconciles what is due when done.
+      try {
+        workers.execute(
+            () -> {
+              try {
+                refreshSpecs();
+                recoverInterrupted(false);
+                submitDue();
+              } finally {
+                polling.set(false);
+              }
+            });
+      } catch (RuntimeException e) {
+        polling.set(false);
+      }
     }
+    submitDue();
+  }
+
+  /** Reconciles every environment whose requeue time came. */
+  private void submitDue() {
     Optional<SpecSnapshot> snapshot = specs.current();
-    if (snapshot.isEmpty()) {
+    if (snapshot.isEmpty() || stopping) {
       return;
     }
-    Instant now = Instant.now();
-    for (String env : snapshot.get().valid().keySet()) {
-      if (!due.getOrDefault(env, Instant.EPOCH).isAfter(now)) {
-        submit(env, ReconcileRequest.scheduled());
+    // Not on this object's monitor: refreshSpecs holds that one while it reads (maybe for long).
+    synchronized (due) {
+      Instant now = Instant.now();
+      for (String env : snapshot.get().valid().keySet()) {
+        if (!due.getOrDefault(env, Instant.EPOCH).isAfter(now)) {
+          submit(env, ReconcileRequest.scheduled());
+        }
       }
     }
   }
