@@ -95,14 +95,15 @@ function memory(pid) {
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 
-async function healthServer(ports) {
+/** n health endpoints on ports the OS picks (no race for a "free" port). */
+async function healthServers(n) {
   const servers = [];
-  for (const port of ports) {
+  for (let i = 0; i < n; i++) {
     const s = http.createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ status: 'ok', commit: COMMIT }));
     });
-    await new Promise((r, j) => s.listen(port, r).on('error', j));
+    await new Promise((r, j) => s.listen(0, r).on('error', j));
     servers.push(s);
   }
   return servers;
@@ -119,7 +120,7 @@ async function measure(n, pm2Bin) {
   const specs = path.join(work, 'specs');
   fs.mkdirSync(specs, { recursive: true });
 
-  const ports = [];
+  const servers = await healthServers(n);
   const apps = [];
   for (let i = 0; i < n; i++) {
     const root = path.join(work, 'roots', `fp-${i}`);
@@ -128,8 +129,7 @@ async function measure(n, pm2Bin) {
     fs.writeFileSync(path.join(release, 'REVISION'), COMMIT + '\n');
     fs.writeFileSync(path.join(release, '.sylvan-built'), '');
     fs.symlinkSync(release, path.join(root, 'current'));
-    const port = await lib.freePort();
-    ports.push(port);
+    const port = servers[i].address().port;
     fs.writeFileSync(path.join(specs, `fp-${i}.yaml`), specYaml(i, source, root, port));
     apps.push({
       name: `fp-app-${i}`,
@@ -144,7 +144,6 @@ async function measure(n, pm2Bin) {
   const eco = path.join(work, 'ecosystem.config.js');
   fs.writeFileSync(eco, `module.exports = ${JSON.stringify({ apps }, null, 2)};\n`);
   lib.pm2(pm2Bin, pm2Home, ['start', eco]);
-  const servers = await healthServer(ports);
 
   const op = new lib.Operator(`operator-n${n}`, opts.work, {
     SYLVAN_DATA_DIR: path.join(work, 'data'),

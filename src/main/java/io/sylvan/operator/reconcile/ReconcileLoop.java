@@ -59,11 +59,13 @@ public class ReconcileLoop {
   private volatile Instant lastSpecRead = Instant.EPOCH;
   private volatile boolean stopping;
   private final AtomicBoolean polling = new AtomicBoolean();
+  private final Object recovery = new Object();
+  private volatile boolean startupRecoveryDone;
 
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
     refreshSpecs();
-    recoverInterrupted(true);
+    recoverInterrupted();
   }
 
   void onStop(@Observes ShutdownEvent ev) {
@@ -99,7 +101,7 @@ public class ReconcileLoop {
             () -> {
               try {
                 refreshSpecs();
-                recoverInterrupted(false);
+                recoverInterrupted();
                 submitDue();
               } finally {
                 polling.set(false);
@@ -239,42 +241,47 @@ public class ReconcileLoop {
 
   /**
    * Crash recovery: deployments left {@code in_progress} with nobody running them are closed as
-   * failed and their environments reconciled at once. At startup they were left by a dead operator
-   * (OPERATOR_RESTARTED); later, at each spec poll, by a run that lost its database in the middle
-   * (INTERRUPTED: it could not record its end). A run holds its environment's lock from before its
-   * row exists until after its end is recorded, so an environment whose lock is held (by this JVM
-   * or another operator instance) is left alone.
+   * failed and their environments reconciled at once. The first sweep after start (at startup, or
+   * at a later spec poll when the database did not answer then) finds those of a dead operator
+   * (OPERATOR_RESTARTED); later sweeps, at each spec poll, those of a run that lost its database in
+   * the middle and could not record its end (INTERRUPTED). A run holds its environment's lock from
+   * before its row exists until after its end is recorded, so an environment whose lock is held (by
+   * this JVM or another operator instance) is left alone.
    */
-  void recoverInterrupted(boolean atStartup) {
-    String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
-    String message =
-        atStartup
-            ? "the operator stopped during this deployment"
-            : "this deployment lost its operator (no run holds the environment's lock)";
-    String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
-    try {
-      for (String env : recorder.environmentsInProgress()) {
-        try (var lock = locks.tryLock(env).orElse(null)) {
-          if (lock == null) {
-            continue;
-          }
-          int closed = recorder.closeInterrupted(env, code, message);
-          if (closed > 0) {
-            LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
-            environments.update(
-                env,
-                e ->
-                    e.setCondition(
-                        io.sylvan.operator.state.Condition.RECONCILING,
-                        true,
-                        reason,
-                        "a deployment was interrupted (" + message + "); reconciling"));
-            due.put(env, Instant.EPOCH);
+  void recoverInterrupted() {
+    synchronized (recovery) {
+      boolean atStartup = !startupRecoveryDone;
+      String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
+      String message =
+          atStartup
+              ? "the operator stopped during this deployment"
+              : "this deployment lost its operator (no run holds the environment's lock)";
+      String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
+      try {
+        for (String env : recorder.environmentsInProgress()) {
+          try (var lock = locks.tryLock(env).orElse(null)) {
+            if (lock == null) {
+              continue;
+            }
+            int closed = recorder.closeInterrupted(env, code, message);
+            if (closed > 0) {
+              LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
+              environments.update(
+                  env,
+                  e ->
+                      e.setCondition(
+                          io.sylvan.operator.state.Condition.RECONCILING,
+                          true,
+                          reason,
+                          "a deployment was interrupted (" + message + "); reconciling"));
+              due.put(env, Instant.EPOCH);
+            }
           }
         }
+        startupRecoveryDone = true;
+      } catch (Exception e) {
+        LOG.warnf("crash recovery postponed to the next spec poll: %s", e.getMessage());
       }
-    } catch (Exception e) {
-      LOG.warnf("crash recovery postponed to the next spec poll: %s", e.getMessage());
     }
   }
 
