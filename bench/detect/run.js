@@ -30,15 +30,7 @@ const crypto = require('crypto');
 const lib = require('../lib/operator');
 
 const opts = { webhookRuns: 20, pollRuns: 5, work: path.join(lib.REPO, 'bench', '.work', 'detect'), json: undefined };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-  if (!(key in opts)) {
-    console.error(`unknown option ${argv[i]}`);
-    process.exit(2);
-  }
-  opts[key] = typeof opts[key] === 'number' ? Number(argv[++i]) : argv[++i];
-}
+lib.parseOptions(opts, process.argv.slice(2));
 
 const ENV = 'bench';
 const APP = 'bench-detect-app';
@@ -46,36 +38,16 @@ const SECRET = 'bench-webhook-secret';
 const FIXTURE = path.join(lib.REPO, 'src', 'test', 'resources', 'fixtures', 'node-app');
 
 function specYaml(commit, repo, root, port) {
-  return `apiVersion: sylvan.io/v1
-kind: AppDeployment
-metadata:
-  name: ${APP}
-  environment: ${ENV}
-spec:
-  source:
-    repository: ${repo}
-    commit: ${commit}
-  target:
-    root: ${root}
-  process:
-    instances: 1
-    port: ${port}
-    script: server.js
-  build:
-    command: node --version
-  env:
-    required: [DATABASE_URL]
-  healthCheck:
-    path: /api/health
-    timeout: 3s
-    retries: 5
-    interval: 1s
-    expectCommit: true
-  backup:
-    enabled: false
-  reconcile:
-    interval: 30s
-`;
+  return lib.specYaml({
+    app: APP,
+    env: ENV,
+    repo,
+    commit,
+    root,
+    port,
+    extra: '  build:\n    command: node --version\n  env:\n    required: [DATABASE_URL]\n',
+    health: '    retries: 5\n    interval: 1s\n',
+  });
 }
 
 async function main() {

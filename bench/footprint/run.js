@@ -39,15 +39,7 @@ const opts = {
   jvmFlags: undefined,
   json: undefined,
 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-  if (!(key in opts)) {
-    console.error(`unknown option ${argv[i]}`);
-    process.exit(2);
-  }
-  opts[key] = typeof opts[key] === 'number' ? Number(argv[++i]) : argv[++i];
-}
+lib.parseOptions(opts, process.argv.slice(2));
 if (opts.jvmFlags) lib.JVM_FLAGS.splice(0, lib.JVM_FLAGS.length, ...opts.jvmFlags.split(/\s+/));
 
 const TICK_S = 2;
@@ -56,30 +48,7 @@ const HZ = Number(lib.run('getconf', ['CLK_TCK']));
 const SLEEP = lib.run('sh', ['-c', 'command -v sleep']);
 
 function specYaml(i, repo, root, port) {
-  return `apiVersion: sylvan.io/v1
-kind: AppDeployment
-metadata:
-  name: fp-app-${i}
-  environment: fp-${i}
-spec:
-  source:
-    repository: ${repo}
-    commit: ${COMMIT}
-  target:
-    root: ${root}
-  process:
-    instances: 1
-    port: ${port}
-    script: server.js
-  healthCheck:
-    path: /api/health
-    timeout: 3s
-    expectCommit: true
-  backup:
-    enabled: false
-  reconcile:
-    interval: 30s
-`;
+  return lib.specYaml({ app: `fp-app-${i}`, env: `fp-${i}`, repo, commit: COMMIT, root, port });
 }
 
 function cpuTicks(pid) {

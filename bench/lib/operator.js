@@ -155,6 +155,51 @@ class Operator {
   }
 }
 
+/**
+ * A spec of the plain Node fixture app for the benchmarks: 1 instance, quick health checks that
+ * expect the commit, no backups, the default 30 s interval. {@code extra}: more spec sections;
+ * {@code health}: more healthCheck keys.
+ */
+function specYaml({ app, env, repo, commit, root, port, extra = '', health = '' }) {
+  return `apiVersion: sylvan.io/v1
+kind: AppDeployment
+metadata:
+  name: ${app}
+  environment: ${env}
+spec:
+  source:
+    repository: ${repo}
+    commit: ${commit}
+  target:
+    root: ${root}
+  process:
+    instances: 1
+    port: ${port}
+    script: server.js
+${extra}  healthCheck:
+    path: /api/health
+    timeout: 3s
+    expectCommit: true
+${health}  backup:
+    enabled: false
+  reconcile:
+    interval: 30s
+`;
+}
+
+/** --kebab-case options onto the keys of opts (numbers stay numbers); exits on an unknown one. */
+function parseOptions(opts, argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (!(key in opts)) {
+      console.error(`unknown option ${argv[i]}`);
+      process.exit(2);
+    }
+    opts[key] = typeof opts[key] === 'number' ? Number(argv[++i]) : argv[++i];
+  }
+  return opts;
+}
+
 function percentile(values, p) {
   const s = [...values].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -192,6 +237,8 @@ module.exports = {
   pm2,
   gitInit,
   gitCommit,
+  parseOptions,
+  specYaml,
   percentile,
   versions,
 };

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,16 +41,11 @@ class CrashRecoveryIT {
     buildGate = world.work.resolve("gate-build");
     listenGate = world.work.resolve("gate-listen");
     commitA = world.app.commitChange("A");
-    world.writeSpec(commitA);
-    operator = new OperatorProcess("crash", world.settings("data", true)).start();
-    world.awaitSynced(operator, commitA);
+    operator = world.startDeployed("crash", commitA);
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.stop();
-    }
     if (world != null) {
       world.close();
     }
@@ -59,13 +55,7 @@ class CrashRecoveryIT {
   @Order(1)
   void recoversFromAKillDuringTheBuild() throws Exception {
     commitB = world.commitGatedBuild(buildGate, "B");
-    Files.writeString(buildGate, "hold\n");
-    world.writeSpec(commitB);
-    long id = awaitRunning(commitB, "Building application");
-
-    operator.kill();
-    Files.deleteIfExists(buildGate);
-    operator.start();
+    long id = killDuring(commitB, "Building application", buildGate);
 
     await()
         .atMost(DEPLOY)
@@ -81,13 +71,7 @@ class CrashRecoveryIT {
   @Order(2)
   void recoversFromAKillDuringTheReload() throws Exception {
     String commitC = world.commitGatedListen(listenGate, "C");
-    Files.writeString(listenGate, "hold\n");
-    world.writeSpec(commitC);
-    long id = awaitRunning(commitC, "Reloading PM2");
-
-    operator.kill();
-    Files.deleteIfExists(listenGate);
-    operator.start();
+    long id = killDuring(commitC, "Reloading PM2", listenGate);
 
     await()
         .atMost(DEPLOY)
@@ -112,8 +96,19 @@ class CrashRecoveryIT {
     }
   }
 
-  static long awaitRunning(String commit, String step) {
-    return world.awaitRunning(commit, step);
+  /**
+   * Names {@code commit} in the spec with {@code gate} closed, kills the operator with -9 while
+   * {@code step} of its deployment runs, opens the gate and restarts the operator on the same
+   * database and data dir. Returns the interrupted deployment's id.
+   */
+  static long killDuring(String commit, String step, Path gate) throws IOException {
+    Files.writeString(gate, "hold\n");
+    world.writeSpec(commit);
+    long id = world.awaitRunning(commit, step);
+    operator.kill();
+    Files.deleteIfExists(gate);
+    operator.start();
+    return id;
   }
 
   static boolean settled(JsonNode env) {

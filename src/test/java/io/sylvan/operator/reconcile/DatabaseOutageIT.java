@@ -32,17 +32,11 @@ class DatabaseOutageIT {
   @BeforeAll
   static void start() throws Exception {
     world = new OperatorWorld("db-outage");
-    String a = world.app.commitChange("A");
-    world.writeSpec(a);
-    operator = new OperatorProcess("db-outage", world.settings("data", true)).start();
-    world.awaitSynced(operator, a);
+    operator = world.startDeployed("db-outage", world.app.commitChange("A"));
   }
 
   @AfterAll
   static void stop() {
-    if (operator != null) {
-      operator.stop();
-    }
     if (world != null) {
       world.close();
     }

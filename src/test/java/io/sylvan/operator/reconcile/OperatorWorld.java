@@ -45,6 +45,7 @@ public final class OperatorWorld implements AutoCloseable {
   final int appPort;
   final NodeAppRepo app;
   private EmbeddedPostgres postgres;
+  private final List<OperatorProcess> operators = new ArrayList<>();
 
   public OperatorWorld(String name) throws IOException {
     work = Files.createTempDirectory("sylvan-" + name + "-");
@@ -84,6 +85,23 @@ public final class OperatorWorld implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Starts an operator on this world (stopped by {@link #close()}), ready. */
+  public OperatorProcess startOperator(String name, String dataDir, boolean loop) {
+    OperatorProcess operator = new OperatorProcess(name, settings(dataDir, loop));
+    operators.add(operator);
+    return operator.start();
+  }
+
+  /**
+   * Names {@code commit} in the spec, starts an operator with the loop on, waits until it serves.
+   */
+  public OperatorProcess startDeployed(String name, String commit) throws IOException {
+    writeSpec(commit);
+    OperatorProcess operator = startOperator(name, "data", true);
+    awaitSynced(operator, commit);
+    return operator;
   }
 
   /** The settings of an operator on this world; {@code dataDir} names its own data dir. */
@@ -244,6 +262,7 @@ public final class OperatorWorld implements AutoCloseable {
 
   @Override
   public void close() {
+    operators.forEach(OperatorProcess::stop);
     try {
       TestTools.pm2(pm2Home).killDaemon();
     } catch (RuntimeException e) {

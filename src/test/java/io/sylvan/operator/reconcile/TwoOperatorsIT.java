@@ -32,18 +32,12 @@ class TwoOperatorsIT {
   static void start() throws Exception {
     world = new OperatorWorld("two-operators");
     world.writeSpec(world.app.commitChange("A"));
-    first = new OperatorProcess("two-operators-1", world.settings("data-1", false)).start();
-    second = new OperatorProcess("two-operators-2", world.settings("data-2", false)).start();
+    first = world.startOperator("two-operators-1", "data-1", false);
+    second = world.startOperator("two-operators-2", "data-2", false);
   }
 
   @AfterAll
   static void stop() {
-    if (first != null) {
-      first.stop();
-    }
-    if (second != null) {
-      second.stop();
-    }
     if (world != null) {
       world.close();
     }
