@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -28,7 +28,7 @@ class CrashRecoveryIT {
 
   static final Duration DEPLOY = Duration.ofMinutes(2);
 
-  static OperatorWorld world;
+  @AutoClose static OperatorWorld world;
   static OperatorProcess operator;
   static Path buildGate;
   static Path listenGate;
@@ -42,13 +42,6 @@ class CrashRecoveryIT {
     listenGate = world.work.resolve("gate-listen");
     commitA = world.app.commitChange("A");
     operator = world.startDeployed("crash", commitA);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (world != null) {
-      world.close();
-    }
   }
 
   @Test

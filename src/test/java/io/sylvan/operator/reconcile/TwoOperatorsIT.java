@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class TwoOperatorsIT {
 
-  static OperatorWorld world;
+  @AutoClose static OperatorWorld world;
   static OperatorProcess first;
   static OperatorProcess second;
 
@@ -34,13 +34,6 @@ class TwoOperatorsIT {
     world.writeSpec(world.app.commitChange("A"));
     first = world.startOperator("two-operators-1", "data-1", false);
     second = world.startOperator("two-operators-2", "data-2", false);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (world != null) {
-      world.close();
-    }
   }
 
   @Test
