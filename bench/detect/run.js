@@ -31,6 +31,7 @@ const lib = require('../lib/operator');
 
 const opts = { webhookRuns: 20, pollRuns: 5, work: path.join(lib.REPO, 'bench', '.work', 'detect'), json: undefined };
 lib.parseOptions(opts, process.argv.slice(2));
+opts.work = path.resolve(opts.work);
 
 const ENV = 'bench';
 const APP = 'bench-detect-app';

@@ -40,6 +40,7 @@ const opts = {
   json: undefined,
 };
 lib.parseOptions(opts, process.argv.slice(2));
+opts.work = path.resolve(opts.work);
 if (opts.jvmFlags) lib.JVM_FLAGS.splice(0, lib.JVM_FLAGS.length, ...opts.jvmFlags.split(/\s+/));
 
 const TICK_S = 2;
