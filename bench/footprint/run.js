@@ -113,8 +113,6 @@ async function measure(n, pm2Bin) {
   }
   const eco = path.join(work, 'ecosystem.config.js');
   fs.writeFileSync(eco, `module.exports = ${JSON.stringify({ apps }, null, 2)};\n`);
-  lib.pm2(pm2Bin, pm2Home, ['start', eco]);
-
   const op = new lib.Operator(`operator-n${n}`, opts.work, {
     SYLVAN_DATA_DIR: path.join(work, 'data'),
     SYLVAN_SPECS_DIRECTORY: specs,
@@ -122,6 +120,7 @@ async function measure(n, pm2Bin) {
     SYLVAN_PM2_HOME: pm2Home,
   });
   try {
+    lib.pm2(pm2Bin, pm2Home, ['start', eco]);
     await op.start();
     const wanted = {};
     for (let i = 0; i < n; i++) wanted[`fp-${i}`] = COMMIT;
