@@ -13,7 +13,7 @@ const { spawn, execFileSync } = require('child_process');
 const REPO = path.resolve(__dirname, '..', '..');
 const JAR = path.join(REPO, 'target', 'quarkus-app', 'quarkus-run.jar');
 const PM2_VERSION = '7.0.4';
-const JVM_FLAGS = ['-Xmx128m', '-XX:+UseSerialGC', '-XX:MaxMetaspaceSize=128m', '-Xss512k'];
+const JVM_FLAGS = ['-Xms32m', '-Xmx128m', '-XX:+UseSerialGC', '-XX:MaxMetaspaceSize=128m', '-Xss512k'];
 const TOKEN = 'bench-token';
 
 function sleep(ms) {

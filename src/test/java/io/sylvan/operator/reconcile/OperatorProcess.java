@@ -66,7 +66,13 @@ public final class OperatorProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(
-        List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:MaxMetaspaceSize=128m", "-Xss512k", "-jar"));
+        List.of(
+            "-Xms32m",
+            "-Xmx128m",
+            "-XX:+UseSerialGC",
+            "-XX:MaxMetaspaceSize=128m",
+            "-Xss512k",
+            "-jar"));
     cmd.add(jar);
     try {
       Files.createDirectories(log.getParent());
