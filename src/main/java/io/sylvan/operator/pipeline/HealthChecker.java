@@ -71,6 +71,12 @@ public final class HealthChecker {
 
   /** One round of all four checks. */
   public HealthReport checkOnce(DeploySpec spec, String expectedCommit) {
+    return checkOnce(spec, expectedCommit, safeJlist());
+  }
+
+  /** One round of all four checks, with what PM2 runs already listed by the caller. */
+  public HealthReport checkOnce(
+      DeploySpec spec, String expectedCommit, List<Pm2Process> processes) {
     DeploySpec.HealthCheck hc = spec.spec().healthCheck();
     int port = spec.spec().process().port();
     Map<String, String> checks = new LinkedHashMap<>();
@@ -103,7 +109,7 @@ public final class HealthChecker {
     }
     checks.put("api", apiOk ? HealthReport.PASS : HealthReport.FAIL);
 
-    List<Pm2Process> instances = Pm2Process.byName(safeJlist(), spec.metadata().name());
+    List<Pm2Process> instances = Pm2Process.byName(processes, spec.metadata().name());
     long memoryBytes = instances.stream().mapToLong(Pm2Process::memoryBytes).sum();
     double cpu =
         instances.isEmpty()

@@ -56,6 +56,9 @@ public final class Reasons {
   /** A deployment was cut short because the operator stopped; reconciled again at start. */
   public static final String OPERATOR_RESTARTED = "OperatorRestarted";
 
+  /** A run lost its database in the middle and could not record its end; closed as failed. */
+  public static final String DEPLOYMENT_INTERRUPTED = "DeploymentInterrupted";
+
   /** Another operator instance holds this environment's lock (transient). */
   public static final String LOCK_BUSY = "LockBusy";
 

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
@@ -58,6 +59,9 @@ public class ReconcileLoop {
   private volatile Instant lastTick = Instant.now();
   private volatile Instant lastSpecRead = Instant.EPOCH;
   private volatile boolean stopping;
+  private final AtomicBoolean polling = new AtomicBoolean();
+  private final Object recovery = new Object();
+  private volatile boolean startupRecoveryDone;
 
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
@@ -88,18 +92,42 @@ public class ReconcileLoop {
     if (stopping) {
       return;
     }
-    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval())
-        >= 0) {
-      refreshSpecs();
+    if (Duration.between(lastSpecRead, Instant.now()).compareTo(config.specs().pollInterval()) >= 0
+        && polling.compareAndSet(false, true)) {
+      // Reading specs and sweeping interrupted runs touch git and the database, either of which
+      // may hang for seconds (a database outage: the pool's acquisition timeout); the heartbeat
+      // must not wait for them, so they run on a worker that reconciles what is due when done.
+      try {
+        workers.execute(
+            () -> {
+              try {
+                refreshSpecs();
+                recoverInterrupted();
+                submitDue();
+              } finally {
+                polling.set(false);
+              }
+            });
+      } catch (RuntimeException e) {
+        polling.set(false);
+      }
     }
+    submitDue();
+  }
+
+  /** Reconciles every environment whose requeue time came. */
+  private void submitDue() {
     Optional<SpecSnapshot> snapshot = specs.current();
-    if (snapshot.isEmpty()) {
+    if (snapshot.isEmpty() || stopping) {
       return;
     }
-    Instant now = Instant.now();
-    for (String env : snapshot.get().valid().keySet()) {
-      if (!due.getOrDefault(env, Instant.EPOCH).isAfter(now)) {
-        submit(env, ReconcileRequest.scheduled());
+    // Not on this object's monitor: refreshSpecs holds that one while it reads (maybe for long).
+    synchronized (due) {
+      Instant now = Instant.now();
+      for (String env : snapshot.get().valid().keySet()) {
+        if (!due.getOrDefault(env, Instant.EPOCH).isAfter(now)) {
+          submit(env, ReconcileRequest.scheduled());
+        }
       }
     }
   }
@@ -220,36 +248,48 @@ public class ReconcileLoop {
   }
 
   /**
-   * Crash recovery: deployments left {@code in_progress} by a dead operator are closed as failed
-   * (OperatorRestarted) and their environments reconciled at once. An environment whose lock is
-   * held belongs to a live operator instance and is left alone.
+   * Crash recovery: deployments left {@code in_progress} with nobody running them are closed as
+   * failed and their environments reconciled at once. The first sweep after start (at startup, or
+   * at a later spec poll when the database did not answer then) finds those of a dead operator
+   * (OPERATOR_RESTARTED); later sweeps, at each spec poll, those of a run that lost its database in
+   * the middle and could not record its end (INTERRUPTED). A run holds its environment's lock from
+   * before its row exists until after its end is recorded, so an environment whose lock is held (by
+   * this JVM or another operator instance) is left alone.
    */
   void recoverInterrupted() {
-    try {
-      for (String env : recorder.environmentsInProgress()) {
-        try (var lock = locks.tryLock(env).orElse(null)) {
-          if (lock == null) {
-            continue;
-          }
-          int closed =
-              recorder.closeInterrupted(
-                  env, "OPERATOR_RESTARTED", "the operator stopped during this deployment");
-          if (closed > 0) {
-            LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
-            environments.update(
-                env,
-                e ->
-                    e.setCondition(
-                        io.sylvan.operator.state.Condition.RECONCILING,
-                        true,
-                        Reasons.OPERATOR_RESTARTED,
-                        "a deployment was interrupted by an operator restart; reconciling"));
-            due.put(env, Instant.EPOCH);
+    synchronized (recovery) {
+      boolean atStartup = !startupRecoveryDone;
+      String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
+      String message =
+          atStartup
+              ? "the operator stopped during this deployment"
+              : "this deployment lost its operator (no run holds the environment's lock)";
+      String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
+      try {
+        for (String env : recorder.environmentsInProgress()) {
+          try (var lock = locks.tryLock(env).orElse(null)) {
+            if (lock == null) {
+              continue;
+            }
+            int closed = recorder.closeInterrupted(env, code, message);
+            if (closed > 0) {
+              LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
+              environments.update(
+                  env,
+                  e ->
+                      e.setCondition(
+                          io.sylvan.operator.state.Condition.RECONCILING,
+                          true,
+                          reason,
+                          "a deployment was interrupted (" + message + "); reconciling"));
+              due.put(env, Instant.EPOCH);
+            }
           }
         }
+        startupRecoveryDone = true;
+      } catch (Exception e) {
+        LOG.warnf("crash recovery postponed to the next spec poll: %s", e.getMessage());
       }
-    } catch (Exception e) {
-      LOG.warnf("crash recovery postponed: %s", e.getMessage());
     }
   }
 

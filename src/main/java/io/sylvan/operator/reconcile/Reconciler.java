@@ -1,5 +1,6 @@
 package io.sylvan.operator.reconcile;
 
+import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.DeploymentRunner;
 import io.sylvan.operator.pipeline.HealthReport;
@@ -58,7 +59,12 @@ public class Reconciler {
   @Inject OperatorMetrics metrics;
   @Inject Notifier notifier;
 
+  @Inject OperatorConfig config;
+
   private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+  private final Object processesLock = new Object();
+  private List<Pm2Process> processes;
+  private long processesAt;
 
   public ReconcileResult reconcile(String env, ReconcileRequest request) {
     long t0 = System.nanoTime();
@@ -103,10 +109,12 @@ public class Reconciler {
       state = load(env);
     }
 
-    // Observe.
+    // Observe: a recent process list shared with the other environments when nothing drifted;
+    // drift is confirmed on a fresh one before anything is decided.
     String target = state.pinnedCommit != null ? state.pinnedCommit : spec.spec().source().commit();
-    List<Pm2Process> processes = toolbox.pm2().jlist();
-    Observation obs = Observation.of(spec, target, processes);
+    Observation shared = Observation.of(spec, target, processes(false));
+    Observation obs =
+        shared.drift() == Drift.NONE ? shared : Observation.of(spec, target, processes(true));
 
     // Decide.
     if (obs.drift() == Drift.NONE) {
@@ -147,7 +155,7 @@ public class Reconciler {
     String env = spec.environment();
     Duration interval = spec.spec().reconcile().interval();
     backoff(env).reset();
-    HealthReport health = toolbox.get().healthChecker().checkOnce(spec, target);
+    HealthReport health = toolbox.get().healthChecker().checkOnce(spec, target, obs.processes());
     if (!health.healthy()
         && !target.equals(state.lastGoodCommit)
         && state.lastGoodCommit != null
@@ -169,6 +177,7 @@ public class Reconciler {
                 revision,
                 null);
         DeploymentOutcome o = runner.execute(p);
+        forgetProcesses();
         return classify(env, spec, state.lastGoodCommit, o);
       }
     }
@@ -316,7 +325,9 @@ public class Reconciler {
     } else {
       prepared = runner.prepareUpdate(spec, target, request.options(), request.trigger(), revision);
     }
-    return runner.execute(prepared);
+    DeploymentOutcome outcome = runner.execute(prepared);
+    forgetProcesses();
+    return outcome;
   }
 
   /** Turns a pipeline outcome into requeue, retry or stall, and alerts. */
@@ -438,6 +449,30 @@ public class Reconciler {
       // The database may be what failed; the retry will record it.
     }
     return ReconcileResult.retry(delay, reason, message);
+  }
+
+  /**
+   * What PM2 runs. One {@code pm2 jlist} (a Node process: a few hundred ms of CPU) serves every
+   * environment reconciled within one loop tick; {@code fresh} always asks PM2, and a finished
+   * pipeline run drops the shared list. Concurrent callers wait for one listing.
+   */
+  private List<Pm2Process> processes(boolean fresh) {
+    synchronized (processesLock) {
+      long maxAge = config.reconcile().tick().toNanos();
+      if (!fresh && processes != null && System.nanoTime() - processesAt < maxAge) {
+        return processes;
+      }
+      List<Pm2Process> listed = toolbox.pm2().jlist();
+      processes = listed;
+      processesAt = System.nanoTime();
+      return listed;
+    }
+  }
+
+  private void forgetProcesses() {
+    synchronized (processesLock) {
+      processes = null;
+    }
   }
 
   private Backoff backoff(String env) {

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# See bench/detect/run.js for what is measured. Needs java 17, node >= 18, npm, git,
+# and the packaged operator (./mvnw -B -q -DskipTests package).
+# Example: bench/detect/run.sh > /tmp/detect-bench.log
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
+command -v java >/dev/null || { echo "java is required" >&2; exit 1; }
+exec node "$here/run.js" "$@"
