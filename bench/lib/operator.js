@@ -13,7 +13,8 @@ const { spawn, execFileSync } = require('child_process');
 const REPO = path.resolve(__dirname, '..', '..');
 const JAR = path.join(REPO, 'target', 'quarkus-app', 'quarkus-run.jar');
 const PM2_VERSION = '7.0.4';
-const JVM_FLAGS = ['-Xms32m', '-Xmx128m', '-XX:+UseSerialGC', '-XX:MaxMetaspaceSize=128m', '-Xss512k'];
+// The README's low-footprint flags (keep them the same in both places).
+const JVM_FLAGS = ['-Xms16m', '-Xmx128m', '-XX:MinHeapFreeRatio=10', '-XX:MaxHeapFreeRatio=30', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:CICompilerCount=1', '-XX:ReservedCodeCacheSize=24m', '-XX:MaxMetaspaceSize=128m', '-Xss256k'];
 const TOKEN = 'bench-token';
 
 function sleep(ms) {
@@ -86,7 +87,7 @@ class Operator {
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('SYLVAN_') && !k.startsWith('QUARKUS_') && k !== 'PM2_HOME') env[k] = v;
     }
-    Object.assign(env, { SYLVAN_AUTH_TOKEN: TOKEN }, this.settings, {
+    Object.assign(env, { SYLVAN_AUTH_TOKEN: TOKEN, MALLOC_ARENA_MAX: '2' }, this.settings, {
       QUARKUS_HTTP_PORT: String(this.port),
     });
     const out = fs.openSync(this.log, 'a');

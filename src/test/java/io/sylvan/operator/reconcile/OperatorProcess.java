@@ -67,11 +67,16 @@ public final class OperatorProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(
         List.of(
-            "-Xms32m",
+            "-Xms16m",
             "-Xmx128m",
+            "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=30",
             "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=24m",
             "-XX:MaxMetaspaceSize=128m",
-            "-Xss512k",
+            "-Xss256k",
             "-jar"));
     cmd.add(jar);
     try {
