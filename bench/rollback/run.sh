@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Rollback-time benchmark on the Next.js fixture, driving the packaged operator
+# (target/quarkus-app/quarkus-run.jar; built if missing) through its API.
+# Work dir bench/.work/rollback (gitignored) unless --work; own PM2_HOME and data
+# dir there (never ~/.pm2); loopback only; kills its pm2 daemon and operator at the end.
+# Example: bench/rollback/run.sh --runs 5 > /tmp/rollback-bench.log 2>&1
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+for tool in node npm git java; do
+  command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
+done
+exec node "$here/run.js" "$@"
