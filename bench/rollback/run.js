@@ -66,6 +66,29 @@ function startProbe(port, everyMs) {
   };
 }
 
+/**
+ * The failed deployment is marked failed before its rollback runs and
+ * rolled_back after it: wait for the rollback deployment (rollbackOf = id) to end.
+ */
+async function waitRolledBack(op, id) {
+  const end = Date.now() + 15 * 60 * 1000;
+  let endedAt = 0;
+  while (Date.now() < end) {
+    const failed = await op.deployment(id);
+    const list = JSON.parse((await h.request('GET', op.port, `/deployments?env=${op.env}`)).body);
+    const row = list.find((d) => d.rollbackOf === id);
+    const done = (d) => d && !/progress/i.test(String(d.status));
+    if (done(row) && done(failed)) return { failed, rb: await op.deployment(row.id) };
+    if (failed.status === 'success') return { failed, rb: null };
+    if (done(failed) && !row) {
+      endedAt = endedAt || Date.now();
+      if (Date.now() - endedAt > 10000) return { failed, rb: null };
+    }
+    await h.sleep(250);
+  }
+  throw new Error(`deployment ${id} and its rollback not finished within 15 min`);
+}
+
 const ms = (iso) => (typeof iso === 'number' ? iso * 1000 : Date.parse(iso));
 
 async function oneRun(op, repo, i, commitA) {
@@ -73,17 +96,13 @@ async function oneRun(op, repo, i, commitA) {
   op.writeSpec(repo.dir, bad);
   const probe = startProbe(op.appPort, opts.probeMs);
   const id = await op.deploy();
-  const failed = await op.waitDone(id);
+  const { failed, rb } = await waitRolledBack(op, id);
   await h.sleep(Math.max(3000, opts.consecutive * opts.probeMs * 2));
   const answers = await probe.stop();
 
   const checks = (failed.healthChecks || []).filter((c) => String(c.status).toLowerCase() !== 'healthy');
   const finalFailed = Math.max(...checks.map((c) => ms(c.timestamp)));
   const healthStep = (failed.steps || []).find((s) => s.name === 'Running health checks');
-  const list = JSON.parse((await h.request('GET', op.port, `/deployments?env=${op.env}`)).body);
-  const rows = Array.isArray(list) ? list : list.items || list.deployments || [];
-  const rbSummary = rows.find((d) => d.rollbackOf === id);
-  const rb = rbSummary ? await op.deployment(rbSummary.id) : null;
 
   const good = (a) => a.status === 200 && a.commit === commitA;
   let lastBad = -1;
@@ -101,6 +120,7 @@ async function oneRun(op, repo, i, commitA) {
     finalFailedCheck: new Date(finalFailed).toISOString(),
     rollbackMs: servedAt - finalFailed,
     healthStepEndToServedMs: healthStep ? servedAt - ms(healthStep.endTime) : NaN,
+    reloadStartAfterFinalCheckMs: rb ? ms(rb.steps.find((x) => x.name === 'Reloading PM2').startTime) - finalFailed : NaN,
     rollbackSteps: rb ? rb.steps.map((s) => `${s.name} ${s.duration}ms`).join(', ') : '',
     rollbackDeploymentMs: rb ? rb.durationMs : NaN,
     probes: answers.length,
@@ -150,10 +170,10 @@ async function main() {
   console.log(`\n## Rollback time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
   console.log(`load average (1/5/15 min) before ${loadBefore}, after ${h.loadavg()}; probe every ${opts.probeMs} ms, >= ${opts.consecutive} consecutive A answers, ${opts.instances} instances`);
-  console.log('| run | result | final failed check -> A serves all (ms) | health step end -> A (ms) | rollback deployment (ms) | non-A answers | rollback steps |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| run | result | final failed check -> A serves all (ms) | -> reload starts (ms) | -> last non-A answer (ms) | rollback deployment (ms) | non-A answers | rollback steps |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.healthStepEndToServedMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`);
+    console.log(`| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.reloadStartAfterFinalCheckMs} | ${r.lastNonAAfterFinalCheckMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`);
   }
   const s = h.stats(results.map((r) => r.rollbackMs));
   console.log(`\nrollback time over ${s.n} runs: p50 ${s.p50} ms, max ${s.max} ms, min ${s.min} ms`);

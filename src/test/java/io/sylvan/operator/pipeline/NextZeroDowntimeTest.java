@@ -105,6 +105,7 @@ class NextZeroDowntimeTest {
     String commitB = repo.commitChange("B");
     DeploymentOutcome second;
     Load.Result load;
+    java.time.Instant loadStart = java.time.Instant.now();
     try (Load l = Load.start(port, RATE_PER_SECOND, LOAD_LIMIT)) {
       Thread.sleep(1000); // load on A before the update starts
       second = deploy(commitB);
@@ -130,6 +131,11 @@ class NextZeroDowntimeTest {
     assertThat(instances).allMatch(p -> commitB.equals(p.env().get("SYLVAN_COMMIT")));
   }
 
+  static String deployLog(DeploymentOutcome outcome) throws IOException {
+    var d = UpdatePipelineTest.deployment(outcome.deploymentId());
+    return Files.readString(Path.of(d.logFile));
+  }
+
   HttpResponse<String> health() throws Exception {
     return HttpClient.newHttpClient()
         .send(
@@ -150,6 +156,7 @@ class NextZeroDowntimeTest {
         int sent,
         long ok,
         List<String> failures,
+        Map<Long, Integer> failedAtSecond,
         Map<String, Integer> commits,
         double seconds,
         long p50Ms,
@@ -165,10 +172,14 @@ class NextZeroDowntimeTest {
     private final LongAdder ok = new LongAdder();
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    /** The first 50 failures, for the report; all of them are counted in {@code sent - ok}. */
+    /** The first 20 failures, for the report; all of them are counted in {@code sent - ok}. */
     private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 
     private final Map<String, Integer> commits = new ConcurrentHashMap<>();
+
+    /** Failed requests by the second (since the load started) they were sent in. */
+    private final Map<Long, Integer> failedAt = new ConcurrentHashMap<>();
+
     private final java.util.Queue<Long> latencies =
         new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long started = System.nanoTime();
@@ -247,6 +258,7 @@ class NextZeroDowntimeTest {
           sent.get(),
           ok.sum(),
           List.copyOf(failures),
+          new java.util.TreeMap<>(failedAt),
           Map.copyOf(commits),
           (stopped - started) / 1e9,
           percentile(sorted, 50),
