@@ -140,7 +140,8 @@ async function main() {
 
   const op = new h.Operator({ work: WORK, pm2Bin, port: opts.port, env: 'deploybench', app: 'bench-deploy', appPort: opts.appPort, instances: 2 });
   const seed = new Seed(pm2Bin, repo.dir);
-  cleanup.push(() => op.stop(), () => seed.kill());
+  h.onExit(() => op.stop());
+  h.onExit(() => seed.kill());
   op.writeSpec(repo.dir, commitA);
   h.log(`starting the operator (log ${op.logFile})`);
   await op.start();
@@ -166,7 +167,7 @@ async function main() {
     results.push(r);
   }
   const vers = await h.versions(pm2Bin, path.join(op.root, 'current'));
-  for (const f of cleanup.splice(0)) await f();
+  await h.cleanupAll();
 
   console.log(`\n## Deploy time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
@@ -182,22 +183,7 @@ async function main() {
   console.log(`\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`);
   console.log(`new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`);
   console.log(`target ours <= 0.6 x seed: ${ratio <= 0.6 ? 'MET' : 'MISSED'}`);
-  const jsonFile = path.join(WORK, `results-${date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(jsonFile, JSON.stringify({ date, command, versions: vers, opts, results }, null, 2));
-  console.log(`results JSON: ${jsonFile}`);
+  h.saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 
-const cleanup = [];
-async function stopAll() {
-  for (const f of cleanup.splice(0)) await f();
-}
-process.on('SIGINT', async () => {
-  console.error('interrupted: stopping the operator and the pm2 daemons');
-  await stopAll();
-  process.exit(130);
-});
-main().catch(async (e) => {
-  console.error(e.stack || e.message);
-  await stopAll();
-  process.exit(1);
-});
+h.runMain(main);

@@ -7,7 +7,4 @@
 # Example: bench/deploy/run.sh --runs 3 > /tmp/deploy-bench.log 2>&1
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-for tool in node npm git java; do
-  command -v "$tool" >/dev/null || { echo "$tool is required" >&2; exit 1; }
-done
-exec node "$here/run.js" "$@"
+exec "$here/../lib/run-node.sh" "$here/run.js" "$@"

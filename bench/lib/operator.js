@@ -297,9 +297,44 @@ async function versions(pm2Bin, appDir) {
   };
 }
 
+const cleanups = [];
+
+/** Registers what the end of the run must do (stop the operator, kill a pm2 daemon). */
+function onExit(fn) {
+  cleanups.push(fn);
+}
+
+/** Runs the registered exit actions once, latest first. */
+async function cleanupAll() {
+  for (const f of cleanups.splice(0).reverse()) await f();
+}
+
+/** Runs `main`; on an error or Ctrl-C the exit actions still run (no pm2 daemon is left behind). */
+function runMain(main) {
+  process.on('SIGINT', async () => {
+    console.error('interrupted: stopping the operator and the pm2 daemons');
+    await cleanupAll();
+    process.exit(130);
+  });
+  main()
+    .then(cleanupAll)
+    .catch(async (e) => {
+      console.error(e.stack || e.message);
+      await cleanupAll();
+      process.exit(1);
+    });
+}
+
+/** Writes the run's figures next to the work dir's other results. */
+function saveResults(work, date, payload) {
+  const file = path.join(work, `results-${date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(payload, null, 2));
+  console.log(`results JSON: ${file}`);
+}
+
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 module.exports = {
   REPO, FIXTURE, JAR, log, run, mustRun, sleep, parseOptions, ensureJar, ensurePm2, copyDir,
-  createFixtureRepo, Operator, request, stats, versions, loadavg,
+  createFixtureRepo, Operator, request, stats, versions, loadavg, onExit, cleanupAll, runMain, saveResults,
 };

@@ -147,7 +147,7 @@ async function main() {
   const commitA = await repo.commit('A');
 
   const op = new h.Operator({ work: WORK, pm2Bin, port: opts.port, env: 'rollback', app: 'bench-rollback', appPort: opts.appPort, instances: opts.instances });
-  cleanup.op = op;
+  h.onExit(() => op.stop());
   op.writeSpec(repo.dir, commitA);
   h.log(`starting the operator (log ${op.logFile})`);
   await op.start();
@@ -164,8 +164,7 @@ async function main() {
     h.log(`run ${i}: ${r.status}/${r.rollbackStatus}; final failed check -> A serves every request: ${r.rollbackMs} ms; rollback steps: ${r.rollbackSteps}`);
   }
   const vers = await h.versions(pm2Bin, path.join(op.root, 'current'));
-  await op.stop();
-  cleanup.op = null;
+  await h.cleanupAll();
 
   console.log(`\n## Rollback time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
@@ -178,22 +177,7 @@ async function main() {
   const s = h.stats(results.map((r) => r.rollbackMs));
   console.log(`\nrollback time over ${s.n} runs: p50 ${s.p50} ms, max ${s.max} ms, min ${s.min} ms`);
   console.log(`target < ${TARGET_MS} ms (seed: < 20000 ms): ${s.max < TARGET_MS ? 'MET' : 'MISSED'} (max), ${s.p50 < TARGET_MS ? 'MET' : 'MISSED'} (p50)`);
-  const jsonFile = path.join(WORK, `results-${date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(jsonFile, JSON.stringify({ date, command, versions: vers, opts, results }, null, 2));
-  console.log(`results JSON: ${jsonFile}`);
+  h.saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 
-const cleanup = { op: null };
-async function stopAll() {
-  if (cleanup.op) await cleanup.op.stop();
-}
-process.on('SIGINT', async () => {
-  console.error('interrupted: stopping the operator and its pm2 daemon');
-  await stopAll();
-  process.exit(130);
-});
-main().catch(async (e) => {
-  console.error(e.stack || e.message);
-  await stopAll();
-  process.exit(1);
-});
+h.runMain(main);

@@ -24,7 +24,6 @@ const http = require('http');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(REPO, 'src', 'test', 'resources', 'fixtures', 'next-app');
@@ -69,19 +68,8 @@ function log(msg) {
   console.log(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}`);
 }
 
-function run(cmd, args, options = {}) {
-  // async spawn with captured output, never throws
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => resolve({ code: -1, out, err: err + e.message, ms: Date.now() - t0 }));
-    child.on('close', (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
-  });
-}
+// async spawn with captured output, never throws (shared with the operator benchmarks)
+const { run } = require('../lib/operator');
 
 async function mustRun(cmd, args, options) {
   const r = await run(cmd, args, options);

@@ -52,7 +52,7 @@ final class ReloadStep implements Step {
                     + " at once (attempt "
                     + attempt
                     + ")");
-        r = pm2.reloadAll(ctx.appName(), before, env, PM2_TIMEOUT);
+        r = pm2.reloadAll(ctx.appName(), env, before.size(), PM2_TIMEOUT);
       } else {
         ctx.log()
             .info(

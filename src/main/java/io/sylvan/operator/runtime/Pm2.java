@@ -11,10 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -83,65 +79,20 @@ public class Pm2 {
   }
 
   /**
-   * Reloads every instance of {@code appName} at once, {@code --update-env}. For a rollback, where
-   * getting off a bad release fast matters more than keeping its workers serving.
-   *
-   * <p>pm2 7.0.4 ignores {@code --parallel} for an app of at most 2 instances ({@code API._operate}
-   * sets its concurrency to 1 when {@code ids.length <= 2}; measured: a 2-instance rollback
-   * reloaded one worker after the other, boot and drain twice, ~4.3 s until the previous commit
-   * served every request). Those are reloaded by id instead, one {@code pm2 reload <id>} per
-   * instance, run concurrently; larger apps get {@code pm2 reload <app> --parallel <n>}.
+   * {@code pm2 reload <app> --update-env --parallel <n>}: every instance at once. For a rollback,
+   * where getting off a bad release fast matters more than keeping its workers serving.
    */
   public CommandResult reloadAll(
-      String appName, List<Pm2Process> instances, Map<String, String> env, Duration timeout) {
-    if (instances.size() != 2) {
-      return run(
-          timeout,
-          env,
-          null,
-          "reload",
-          appName,
-          "--update-env",
-          "--parallel",
-          Integer.toString(Math.max(1, instances.size())));
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(instances.size());
-    try {
-      List<Future<CommandResult>> runs = new ArrayList<>();
-      for (Pm2Process p : instances) {
-        String id = Integer.toString(p.pmId());
-        runs.add(pool.submit(() -> run(timeout, env, null, "reload", id, "--update-env")));
-      }
-      List<CommandResult> results = new ArrayList<>();
-      for (Future<CommandResult> f : runs) {
-        results.add(f.get());
-      }
-      return merge(results);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Pm2Exception("interrupted while reloading " + appName);
-    } catch (ExecutionException e) {
-      throw new Pm2Exception("reloading " + appName + " failed: " + e.getCause());
-    } finally {
-      pool.shutdownNow();
-    }
-  }
-
-  /** Commands that ran side by side, as one result: failed if any failed. */
-  private static CommandResult merge(List<CommandResult> results) {
-    StringBuilder line = new StringBuilder();
-    StringBuilder output = new StringBuilder();
-    int exit = 0;
-    Duration longest = Duration.ZERO;
-    boolean timedOut = false;
-    for (CommandResult r : results) {
-      line.append(line.length() == 0 ? "" : " & ").append(r.commandLine());
-      output.append(r.output());
-      exit = exit != 0 ? exit : r.exitCode();
-      longest = r.duration().compareTo(longest) > 0 ? r.duration() : longest;
-      timedOut |= r.timedOut();
-    }
-    return new CommandResult(line.toString(), exit, output.toString(), longest, timedOut);
+      String appName, Map<String, String> env, int parallel, Duration timeout) {
+    return run(
+        timeout,
+        env,
+        null,
+        "reload",
+        appName,
+        "--update-env",
+        "--parallel",
+        Integer.toString(parallel));
   }
 
   /** {@code pm2 start <file> --only <app>}, in the ecosystem file's directory. */

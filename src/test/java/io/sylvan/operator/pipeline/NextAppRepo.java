@@ -1,15 +1,11 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.runtime.Command;
-import io.sylvan.operator.runtime.CommandResult;
-import io.sylvan.operator.runtime.CommandRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -50,9 +46,7 @@ public final class NextAppRepo {
       Files.writeString(dir.resolve(".gitignore"), "node_modules/\n.next/\n.env*\n");
       NextAppRepo repo = new NextAppRepo(dir);
       repo.lockfile();
-      repo.run("git", "init", "-q", "-b", "main");
-      repo.run("git", "config", "user.email", "tests@sylvan.invalid");
-      repo.run("git", "config", "user.name", "Sylvan Tests");
+      RepoCommands.init(dir);
       repo.commit("Next.js fixture");
       return repo;
     } catch (IOException e) {
@@ -72,9 +66,7 @@ public final class NextAppRepo {
 
   /** Commits everything and returns the full sha. */
   public String commit(String message) {
-    run("git", "add", "-A");
-    run("git", "commit", "-q", "--allow-empty", "-m", message);
-    return run("git", "rev-parse", "HEAD").output().strip();
+    return RepoCommands.commit(dir, message);
   }
 
   private void lockfile() throws IOException {
@@ -85,18 +77,8 @@ public final class NextAppRepo {
       Files.copy(cached, lock);
       return;
     }
-    run("npm", "install", "--package-lock-only", "--no-audit", "--no-fund");
+    RepoCommands.run(dir, "npm", "install", "--package-lock-only", "--no-audit", "--no-fund");
     Files.createDirectories(LOCK_CACHE);
     Files.copy(lock, cached);
-  }
-
-  private CommandResult run(String... argv) {
-    CommandResult r =
-        CommandRunner.local()
-            .run(Command.builder(argv).workingDir(dir).timeout(Duration.ofMinutes(3)).build());
-    if (!r.ok()) {
-      throw new IllegalStateException(r.describe() + "\n" + r.tail(2000));
-    }
-    return r;
   }
 }
