@@ -137,7 +137,11 @@ class NextZeroDowntimeTest {
   }
 
   HttpResponse<String> health() throws Exception {
-    return HttpClient.newHttpClient()
+    // HTTP/1.1: the default (HTTP/2) sends an h2c upgrade, which Node's server may answer by
+    // closing the connection ("header parser received no bytes", seen once here).
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .build()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health"))
                 .timeout(REQUEST_TIMEOUT)
