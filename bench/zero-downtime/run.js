@@ -18,6 +18,8 @@
  *        [--work DIR] [--port 4400] [--settle-ms 2000] [--baseline-ms 10000]
  *        [--path /api/health] [--timeout-ms 10000] [--max-requests 200000]
  *        [--drain-ms N] [--exit-grace-ms N] [--json FILE]
+ *        [--fixture DIR] (default the CI fixture, next 16 app router;
+ *         bench/zero-downtime/next12-pages is a Next 12 pages-router app: use its own --work)
  */
 
 const http = require('http');
@@ -37,6 +39,7 @@ const opts = {
   reloads: 20,
   rate: 200,
   configs: 'seed,ours',
+  fixture: FIXTURE,
   work: path.join(REPO, 'bench', '.work'),
   port: 4400,
   settleMs: 2000,
@@ -69,7 +72,7 @@ function log(msg) {
 }
 
 // async spawn with captured output, never throws (shared with the operator benchmarks)
-const { run } = require('../lib/operator');
+const { run, copyDir } = require('../lib/operator');
 
 async function mustRun(cmd, args, options) {
   const r = await run(cmd, args, options);
@@ -82,15 +85,6 @@ async function mustRun(cmd, args, options) {
 }
 
 // ---------------------------------------------------------------- setup
-function copyDir(src, dst) {
-  fs.mkdirSync(dst, { recursive: true });
-  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
-    const s = path.join(src, e.name);
-    const d = path.join(dst, e.name);
-    if (e.isDirectory()) copyDir(s, d);
-    else fs.copyFileSync(s, d);
-  }
-}
 
 async function setup() {
   fs.mkdirSync(WORK, { recursive: true });
@@ -101,9 +95,9 @@ async function setup() {
     await mustRun('npm', ['install', '--no-audit', '--no-fund', `pm2@${PM2_VERSION}`], { cwd: PM2_DIR });
   }
   // fresh copy of the fixture sources; keep node_modules between runs
-  for (const f of ['app', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
+  for (const f of ['app', 'pages', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
   fs.rmSync(path.join(APP, '.next'), { recursive: true, force: true });
-  copyDir(FIXTURE, APP);
+  copyDir(path.resolve(opts.fixture), APP);
   log('npm install (fixture)');
   const inst = await mustRun('npm', ['install', '--no-audit', '--no-fund'], { cwd: APP });
   log(`npm install done in ${(inst.ms / 1000).toFixed(1)} s`);

@@ -113,7 +113,11 @@ class NextZeroDowntimeTest {
       load = l.stop();
     }
 
-    assertThat(second.result()).as(second.message()).isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    org.jboss.logging.Logger.getLogger(NextZeroDowntimeTest.class)
+        .infof("load from %s during the update: %s%n%s", loadStart, load, deployLog(second));
+    assertThat(second.result())
+        .as(second.message() + "; load: " + load)
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
     assertThat(load.sent() - load.ok()).as("failed requests across the reload: " + load).isZero();
     assertThat(load.failures()).isEmpty();
     // fixed rate from the first request: every full second holds RATE_PER_SECOND of them
