@@ -38,30 +38,13 @@ const SEED_APP = 'seed-app';
 
 /** The seed's ecosystem.config.js (seed/design.md), with cwd, port and log paths filled in. */
 function seedConfig(dir, port) {
-  const file = path.join(WORK, 'ecosystem.seed.config.js');
-  fs.writeFileSync(file, `module.exports = {
-  apps: [
-    {
-      name: '${SEED_APP}',
-      cwd: ${JSON.stringify(dir)},
-      script: 'npm',
-      args: 'start',
-      instances: 2,
-      exec_mode: 'cluster',
-      env: { NODE_ENV: 'production', PORT: ${port}, NEXT_TELEMETRY_DISABLED: '1' },
-      error_file: ${JSON.stringify(path.join(WORK, 'seed-logs', 'pm2-error.log'))},
-      out_file: ${JSON.stringify(path.join(WORK, 'seed-logs', 'pm2-out.log'))},
-      log_date_format: 'YYYY-MM-DD HH:mm:ss Z',
-      merge_logs: true,
-      max_memory_restart: '1G',
-      wait_ready: true,
-      listen_timeout: 10000,
-      kill_timeout: 5000
-    }
-  ]
-};
-`);
-  return file;
+  return h.writeSeedConfig(path.join(WORK, 'ecosystem.seed.config.js'), {
+    name: SEED_APP,
+    port,
+    cwd: dir,
+    env: { NEXT_TELEMETRY_DISABLED: '1' },
+    logDir: path.join(WORK, 'seed-logs'),
+  });
 }
 
 class Seed {

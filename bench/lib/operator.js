@@ -297,6 +297,32 @@ async function versions(pm2Bin, appDir) {
   };
 }
 
+/**
+ * Writes the seed's ecosystem.config.js (seed/design.md) to `file`: verbatim except
+ * the app name, PORT, and, when given, cwd, extra env and the log directory.
+ */
+function writeSeedConfig(file, { name = 'sylvan-app', port, cwd, env = {}, logDir = './logs' }) {
+  const app = {
+    name,
+    ...(cwd ? { cwd } : {}),
+    script: 'npm',
+    args: 'start',
+    instances: 2,
+    exec_mode: 'cluster',
+    env: { NODE_ENV: 'production', PORT: port, ...env },
+    error_file: `${logDir}/pm2-error.log`,
+    out_file: `${logDir}/pm2-out.log`,
+    log_date_format: 'YYYY-MM-DD HH:mm:ss Z',
+    merge_logs: true,
+    max_memory_restart: '1G',
+    wait_ready: true,
+    listen_timeout: 10000,
+    kill_timeout: 5000,
+  };
+  fs.writeFileSync(file, `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`);
+  return file;
+}
+
 const cleanups = [];
 
 /** Registers what the end of the run must do (stop the operator, kill a pm2 daemon). */
@@ -336,5 +362,5 @@ const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
 module.exports = {
   REPO, FIXTURE, JAR, log, run, mustRun, sleep, parseOptions, ensureJar, ensurePm2, copyDir,
-  createFixtureRepo, Operator, request, stats, versions, loadavg, onExit, cleanupAll, runMain, saveResults,
+  createFixtureRepo, Operator, request, stats, versions, loadavg, onExit, cleanupAll, runMain, saveResults, writeSeedConfig,
 };

@@ -72,7 +72,7 @@ function log(msg) {
 }
 
 // async spawn with captured output, never throws (shared with the operator benchmarks)
-const { run, copyDir } = require('../lib/operator');
+const { run, copyDir, writeSeedConfig } = require('../lib/operator');
 
 async function mustRun(cmd, args, options) {
   const r = await run(cmd, args, options);
@@ -130,35 +130,7 @@ function versions() {
 // ---------------------------------------------------------------- pm2 configs
 function seedConfigFile(port) {
   // The seed's ecosystem.config.js (seed/design.md) verbatim, except PORT.
-  const file = path.join(APP, 'ecosystem.seed.config.js');
-  fs.writeFileSync(
-    file,
-    `module.exports = {
-  apps: [
-    {
-      name: 'sylvan-app',
-      script: 'npm',
-      args: 'start',
-      instances: 2,
-      exec_mode: 'cluster',
-      env: {
-        NODE_ENV: 'production',
-        PORT: ${port}
-      },
-      error_file: './logs/pm2-error.log',
-      out_file: './logs/pm2-out.log',
-      log_date_format: 'YYYY-MM-DD HH:mm:ss Z',
-      merge_logs: true,
-      max_memory_restart: '1G',
-      wait_ready: true,
-      listen_timeout: 10000,
-      kill_timeout: 5000
-    }
-  ]
-}
-`,
-  );
-  return file;
+  return writeSeedConfig(path.join(APP, 'ecosystem.seed.config.js'), { port });
 }
 
 function configFor(name, port, pm2Home) {
