@@ -19,13 +19,14 @@
  *        [--path /api/health] [--timeout-ms 10000] [--max-requests 200000]
  *        [--min-requests 40000: load continues after the last reload until sent]
  *        [--drain-ms N] [--exit-grace-ms N] [--json FILE]
+ *        [--fixture DIR] (default the CI fixture, next 16 app router;
+ *         bench/zero-downtime/next12-pages is a Next 12 pages-router app: use its own --work)
  */
 
 const http = require('http');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawn, execFileSync } = require('child_process');
 
 const REPO = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(REPO, 'src', 'test', 'resources', 'fixtures', 'next-app');
@@ -39,6 +40,7 @@ const opts = {
   reloads: 20,
   rate: 200,
   configs: 'seed,ours',
+  fixture: FIXTURE,
   work: path.join(REPO, 'bench', '.work'),
   port: 4400,
   settleMs: 2000,
@@ -71,19 +73,8 @@ function log(msg) {
   console.log(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}`);
 }
 
-function run(cmd, args, options = {}) {
-  // async spawn with captured output, never throws
-  return new Promise((resolve) => {
-    const t0 = Date.now();
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => resolve({ code: -1, out, err: err + e.message, ms: Date.now() - t0 }));
-    child.on('close', (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
-  });
-}
+// async spawn with captured output, never throws (shared with the operator benchmarks)
+const { run, copyDir, writeSeedConfig } = require('../lib/release-operator');
 
 async function mustRun(cmd, args, options) {
   const r = await run(cmd, args, options);
@@ -96,15 +87,6 @@ async function mustRun(cmd, args, options) {
 }
 
 // ---------------------------------------------------------------- setup
-function copyDir(src, dst) {
-  fs.mkdirSync(dst, { recursive: true });
-  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
-    const s = path.join(src, e.name);
-    const d = path.join(dst, e.name);
-    if (e.isDirectory()) copyDir(s, d);
-    else fs.copyFileSync(s, d);
-  }
-}
 
 async function setup() {
   fs.mkdirSync(WORK, { recursive: true });
@@ -115,9 +97,9 @@ async function setup() {
     await mustRun('npm', ['install', '--no-audit', '--no-fund', `pm2@${PM2_VERSION}`], { cwd: PM2_DIR });
   }
   // fresh copy of the fixture sources; keep node_modules between runs
-  for (const f of ['app', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
+  for (const f of ['app', 'pages', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
   fs.rmSync(path.join(APP, '.next'), { recursive: true, force: true });
-  copyDir(FIXTURE, APP);
+  copyDir(path.resolve(opts.fixture), APP);
   log('npm install (fixture)');
   const inst = await mustRun('npm', ['install', '--no-audit', '--no-fund'], { cwd: APP });
   log(`npm install done in ${(inst.ms / 1000).toFixed(1)} s`);
@@ -150,35 +132,7 @@ function versions() {
 // ---------------------------------------------------------------- pm2 configs
 function seedConfigFile(port) {
   // The seed's ecosystem.config.js (seed/design.md) verbatim, except PORT.
-  const file = path.join(APP, 'ecosystem.seed.config.js');
-  fs.writeFileSync(
-    file,
-    `module.exports = {
-  apps: [
-    {
-      name: 'sylvan-app',
-      script: 'npm',
-      args: 'start',
-      instances: 2,
-      exec_mode: 'cluster',
-      env: {
-        NODE_ENV: 'production',
-        PORT: ${port}
-      },
-      error_file: './logs/pm2-error.log',
-      out_file: './logs/pm2-out.log',
-      log_date_format: 'YYYY-MM-DD HH:mm:ss Z',
-      merge_logs: true,
-      max_memory_restart: '1G',
-      wait_ready: true,
-      listen_timeout: 10000,
-      kill_timeout: 5000
-    }
-  ]
-}
-`,
-  );
-  return file;
+  return writeSeedConfig(path.join(APP, 'ecosystem.seed.config.js'), { port });
 }
 
 // The operator copies the launcher out of its jar; do the same, so editing

@@ -3,6 +3,8 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
+import io.sylvan.operator.spec.SpecSourceException;
+import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.Trigger;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +25,7 @@ public class DeploymentService {
 
   @Inject DeploymentRunner runner;
   @Inject SpecCatalog specs;
+  @Inject EnvironmentService environments;
 
   private final AtomicInteger threads = new AtomicInteger();
   private final ExecutorService workers =
@@ -43,9 +46,18 @@ public class DeploymentService {
   /** A started run: its id now, its outcome later. */
   public record Started(long deploymentId, Future<DeploymentOutcome> outcome) {}
 
-  /** Deploys the spec's commit of {@code environment}. */
+  /**
+   * Deploys the spec's commit of {@code environment} as the spec source says it now: the source is
+   * read first (with the reconcile loop off nothing else reads it after startup); when it cannot be
+   * read, the last good snapshot is used.
+   */
   public Started deploy(String environment, DeployOptions options, Trigger trigger)
       throws NotDeployableException, DeploymentRunner.BusyException {
+    try {
+      environments.applySnapshot(specs.refresh());
+    } catch (SpecSourceException e) {
+      // the catalog keeps the last good snapshot and reports the error in the status
+    }
     SpecSnapshot snapshot =
         specs.current().orElseThrow(() -> new NotDeployableException("no specs loaded yet"));
     DeploySpec spec = validSpec(snapshot, environment);

@@ -1,15 +1,12 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
-import io.sylvan.operator.runtime.CommandRunner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -49,9 +46,7 @@ public final class NodeAppRepo {
       Files.writeString(dir.resolve("build.js"), BUILD_JS);
       NodeAppRepo repo = new NodeAppRepo(dir);
       repo.setDependency(dependencyVersion);
-      repo.run("git", "init", "-q", "-b", "main");
-      repo.run("git", "config", "user.email", "tests@sylvan.invalid");
-      repo.run("git", "config", "user.name", "Sylvan Tests");
+      RepoCommands.init(dir);
       Files.writeString(dir.resolve(".gitignore"), "node_modules/\n");
       repo.commit("initial");
       return repo;
@@ -118,18 +113,10 @@ public final class NodeAppRepo {
 
   /** Commits everything (removals included) and returns the full sha. */
   public String commit(String message) {
-    run("git", "add", "-A");
-    run("git", "commit", "-q", "--allow-empty", "-m", message);
-    return run("git", "rev-parse", "HEAD").output().strip();
+    return RepoCommands.commit(dir, message);
   }
 
   private CommandResult run(String... argv) {
-    CommandResult r =
-        CommandRunner.local()
-            .run(Command.builder(argv).workingDir(dir).timeout(Duration.ofMinutes(3)).build());
-    if (!r.ok()) {
-      throw new IllegalStateException(r.describe() + "\n" + r.tail(2000));
-    }
-    return r;
+    return RepoCommands.run(dir, argv);
   }
 }
