@@ -122,7 +122,8 @@ class InstallScriptTest {
         .contains("\nUser=sylvan\n")
         .contains("\nWorkingDirectory=/opt/sylvan-operator\n")
         .contains("\nEnvironmentFile=/etc/sylvan-operator/operator.env\n")
-        .containsPattern("\nExecStart=/usr/bin/java .*-Xmx256m .*-XX:\\+UseSerialGC .*-jar ")
+        .containsPattern(
+            "\nExecStart=/usr/bin/java .*-Xmx128m .*-XX:\\+UseSerialGC .*-XX:TieredStopAtLevel=1 .*-jar ")
         .contains("/opt/sylvan-operator/quarkus-run.jar\n")
         .contains("\nRestart=on-failure\n")
         .contains("\nKillSignal=SIGTERM\n")
