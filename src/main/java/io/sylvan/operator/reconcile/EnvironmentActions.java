@@ -43,13 +43,12 @@ public class EnvironmentActions {
     }
   }
 
-  /** Reconciles now with the seed's options; lifts a stall on a failed commit and any pin. */
+  /**
+   * Reconciles now with the seed's options (queued behind a reconcile already running); lifts a
+   * stall on a failed commit and any pin.
+   */
   public void sync(String env, DeployOptions options) throws ActionException {
     spec(env);
-    if (loop.isRunning(env)) {
-      throw new ActionException(
-          "a reconcile of " + env + " is running; try again when it ends", true);
-    }
     loop.submit(env, ReconcileRequest.manualSync(options));
   }
 
@@ -59,10 +58,6 @@ public class EnvironmentActions {
    */
   public String rollback(String env, String to) throws ActionException {
     DeploySpec spec = spec(env);
-    if (loop.isRunning(env)) {
-      throw new ActionException(
-          "a reconcile of " + env + " is running; try again when it ends", true);
-    }
     Releases releases = new Releases(spec.spec().target().root());
     EnvironmentState state = state(env);
     String target = to != null ? resolve(releases, to) : previousGood(releases, state);

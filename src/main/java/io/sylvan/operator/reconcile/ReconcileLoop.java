@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -214,10 +213,6 @@ public class ReconcileLoop {
     }
   }
 
-  public boolean isRunning(String env) {
-    return running.containsKey(env);
-  }
-
   /** One reader at a time: the tick, a webhook and startup may all ask at once. */
   private synchronized Optional<SpecSnapshot> refreshSpecs() {
     lastSpecRead = Instant.now();
@@ -301,13 +296,6 @@ public class ReconcileLoop {
     @Override
     public boolean test(io.quarkus.scheduler.ScheduledExecution execution) {
       return !config.reconcile().enabled();
-    }
-  }
-
-  void awaitIdle(Duration timeout) throws InterruptedException {
-    long end = System.nanoTime() + timeout.toNanos();
-    while (!running.isEmpty() && System.nanoTime() < end) {
-      TimeUnit.MILLISECONDS.sleep(50);
     }
   }
 }
