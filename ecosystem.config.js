@@ -19,6 +19,7 @@
  *   optional  SYLVAN_HOSTNAME       bind address (default '::' = dual-stack)
  *   optional  SYLVAN_DRAIN_MS       Connection: close window (default 1500)
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
+ *   optional  SYLVAN_BOOT_NICE      nice increment while a worker boots (default 10; 0 = off)
  *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000; >= drain + grace + 5000)
  *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
  *                                   requests before 'ready' (default '/';
@@ -95,6 +96,7 @@ if (!warmupPaths.split(',').every((p) => p.trim() === '' || p.trim().startsWith(
 }
 const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0, 60000);
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
+const bootNice = intIn('SYLVAN_BOOT_NICE', optional('SYLVAN_BOOT_NICE', '10'), 0, 19);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
 if (drainMs !== undefined && exitGraceMs !== undefined && killTimeout !== undefined &&
     killTimeout < drainMs + exitGraceMs + 5000) {
@@ -121,6 +123,9 @@ const env = {
   SYLVAN_RELEASE_DIR: releaseDir,
   SYLVAN_DRAIN_MS: String(drainMs),
   SYLVAN_EXIT_GRACE_MS: String(exitGraceMs),
+  // Not in the seed: a booting worker runs at this lower CPU priority until
+  // it joins the port, so the workers serving beside it keep their latency.
+  SYLVAN_BOOT_NICE: String(bootNice),
   // launcher's own deadline, 1 s before PM2's SIGKILL
   SYLVAN_HARD_DEADLINE_MS: String(killTimeout - 1000),
   // Not in the seed: Next loads a route's module on its first request; the

@@ -3,6 +3,7 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.InheritedEnv;
+import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import java.nio.file.Path;
@@ -36,6 +37,8 @@ public final class DeploymentContext {
   private String version;
   private Path backupPath;
   private boolean nodeModulesReused;
+  private boolean buildCacheReused;
+  private List<Pm2Process> afterReload = List.of();
   private HealthReport lastHealth;
 
   public DeploymentContext(
@@ -165,6 +168,24 @@ public final class DeploymentContext {
 
   void nodeModulesReused(boolean reused) {
     this.nodeModulesReused = reused;
+  }
+
+  /** The app's instances as PM2 listed them when the reload was judged done. */
+  public List<Pm2Process> afterReload() {
+    return afterReload;
+  }
+
+  void afterReload(List<Pm2Process> instances) {
+    this.afterReload = List.copyOf(instances);
+  }
+
+  /** Whether the build starts from a copy of the serving release's build cache. */
+  public boolean buildCacheReused() {
+    return buildCacheReused;
+  }
+
+  void buildCacheReused(boolean reused) {
+    this.buildCacheReused = reused;
   }
 
   public Optional<HealthReport> lastHealth() {

@@ -17,6 +17,7 @@ public final class PipelineSteps {
         new CleanCacheStep(),
         new ReuseDependenciesStep(),
         new InstallStep(),
+        new ReuseBuildCacheStep(),
         new BuildStep(),
         new SwitchReleaseStep(),
         new ReloadStep(),

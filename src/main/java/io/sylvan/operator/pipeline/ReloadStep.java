@@ -73,8 +73,10 @@ final class ReloadStep implements Step {
         r = pm2.startOrReload(ctx.ecosystemFile(), ctx.appName(), env, PM2_TIMEOUT);
       }
       out.append(r.output());
-      problem = ProcessCheck.problem(pm2.jlist(), ctx, false);
+      List<Pm2Process> after = pm2.jlist();
+      problem = ProcessCheck.problem(after, ctx, false);
       if (problem == null) {
+        ctx.afterReload(Pm2Process.byName(after, ctx.appName()));
         return out.toString();
       }
       ctx.log()

@@ -35,12 +35,16 @@ final class ReuseDependenciesStep implements Step {
     if (serving.isEmpty() || !Files.isDirectory(serving.get().resolve("node_modules"))) {
       return Optional.of("no serving release with node_modules");
     }
-    Optional<String> lock = lockfile(ctx.releaseDir());
-    if (lock.isEmpty()
-        || !sameFile(serving.get().resolve(lock.get()), ctx.releaseDir().resolve(lock.get()))) {
+    if (!lockfileUnchanged(serving.get(), ctx.releaseDir())) {
       return Optional.of("lockfile changed");
     }
     return Optional.empty();
+  }
+
+  /** Whether both releases have the same lockfile, byte for byte. */
+  static boolean lockfileUnchanged(Path serving, Path release) {
+    Optional<String> lock = lockfile(release);
+    return lock.isPresent() && sameFile(serving.resolve(lock.get()), release.resolve(lock.get()));
   }
 
   @Override

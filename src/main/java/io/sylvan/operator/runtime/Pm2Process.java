@@ -28,6 +28,8 @@ import java.util.TreeMap;
  * @param execMode {@code cluster_mode} or {@code fork_mode}
  * @param instances configured instance count; 0 when PM2 reports none or a non-number ("max")
  * @param createdAt when PM2 created the process, or {@code null}
+ * @param startedAt when the running process of this instance was started ({@code pm_uptime}: set
+ *     anew by every restart and reload), or {@code null}
  * @param memoryBytes resident memory
  * @param cpuPercent CPU use in percent of one core
  * @param env only {@code SYLVAN_*}, {@code NODE_ENV} and {@code PORT}: the rest of a process's
@@ -44,6 +46,7 @@ public record Pm2Process(
     String execMode,
     int instances,
     Instant createdAt,
+    Instant startedAt,
     long memoryBytes,
     double cpuPercent,
     Map<String, String> env) {
@@ -107,6 +110,7 @@ public record Pm2Process(
   static Pm2Process fromJson(JsonNode node) {
     JsonNode pm2Env = node.path("pm2_env");
     long createdAtMillis = pm2Env.path("created_at").asLong(0);
+    long startedAtMillis = pm2Env.path("pm_uptime").asLong(0);
     return new Pm2Process(
         node.path("name").asText(pm2Env.path("name").asText("")),
         node.path("pm_id").asInt(pm2Env.path("pm_id").asInt(-1)),
@@ -118,6 +122,7 @@ public record Pm2Process(
         pm2Env.path("exec_mode").asText(null),
         pm2Env.path("instances").canConvertToInt() ? pm2Env.path("instances").asInt() : 0,
         createdAtMillis > 0 ? Instant.ofEpochMilli(createdAtMillis) : null,
+        startedAtMillis > 0 ? Instant.ofEpochMilli(startedAtMillis) : null,
         node.path("monit").path("memory").asLong(0),
         node.path("monit").path("cpu").asDouble(0),
         reportedEnv(pm2Env));

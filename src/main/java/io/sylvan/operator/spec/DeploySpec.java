@@ -78,9 +78,22 @@ public record DeploySpec(
       String script,
       String ecosystem) {}
 
-  /** {@code install: auto} picks the command from the lockfile. */
-  public record Build(String install, String command, Duration timeout) {
+  /**
+   * {@code install: auto} picks the command from the lockfile; {@code cache} says whether the build
+   * starts from the serving release's build cache.
+   */
+  public record Build(String install, String command, Duration timeout, Cache cache) {
     public static final String AUTO = "auto";
+
+    /**
+     * {@code reuse}: the new release's {@code .next/cache} starts as a copy of the serving
+     * release's when the lockfile did not change (the build output itself is always fresh); a build
+     * that fails with it is repeated from a clean cache. {@code clean}: always a cold build.
+     */
+    public enum Cache {
+      REUSE,
+      CLEAN
+    }
 
     public boolean autoInstall() {
       return AUTO.equals(install);

@@ -37,6 +37,9 @@ public final class SpecDefaults {
   /** {@code spec.build.timeout}. */
   public static final Duration BUILD_TIMEOUT = Duration.ofMinutes(15);
 
+  /** {@code spec.build.cache}. */
+  public static final DeploySpec.Build.Cache BUILD_CACHE = DeploySpec.Build.Cache.REUSE;
+
   /** {@code spec.migrate.timeout}. */
   public static final Duration MIGRATE_TIMEOUT = Duration.ofMinutes(10);
 

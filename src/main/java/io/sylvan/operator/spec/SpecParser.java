@@ -309,7 +309,7 @@ public final class SpecParser {
                   "maxMemoryRestart",
                   "script",
                   "ecosystem")),
-          build(s.section("build", false, "install", "command", "timeout")),
+          build(s.section("build", false, "install", "command", "timeout", "cache")),
           migrate(s),
           env(s.section("env", false, "file", "required")),
           healthCheck(
@@ -450,7 +450,18 @@ public final class SpecParser {
               v -> DeploySpec.Build.AUTO.equals(v) ? v : command("'auto' or a command", v));
       String command = s.string("command", false, BUILD_COMMAND, v -> command("a command", v));
       Duration timeout = s.duration("timeout", BUILD_TIMEOUT, Duration.ofMillis(1));
-      return new DeploySpec.Build(install, command, timeout);
+      DeploySpec.Build.Cache cache =
+          s.value(
+              "cache",
+              false,
+              BUILD_CACHE,
+              v ->
+                  switch (v) {
+                    case "reuse" -> DeploySpec.Build.Cache.REUSE;
+                    case "clean" -> DeploySpec.Build.Cache.CLEAN;
+                    default -> throw new Invalid("must be 'reuse' or 'clean', got '" + v + "'");
+                  });
+      return new DeploySpec.Build(install, command, timeout, cache);
     }
 
     private DeploySpec.Migrate migrate(Section spec) {

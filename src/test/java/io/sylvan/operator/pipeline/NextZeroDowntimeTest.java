@@ -9,6 +9,7 @@ import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.runtime.Pm2TestResource;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
+import io.sylvan.operator.state.StepStatus;
 import io.sylvan.operator.state.Trigger;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -119,6 +120,9 @@ class NextZeroDowntimeTest {
         .as(second.message() + "; load: " + load)
         .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
     assertThat(load.sent() - load.ok()).as("failed requests across the reload: " + load).isZero();
+    // B's lockfile is A's: its build started from a copy of A's Next build cache.
+    assertThat(UpdatePipelineTest.stepStatuses(second.deploymentId()))
+        .containsEntry("Reusing build cache", StepStatus.COMPLETED);
     assertThat(load.failures()).isEmpty();
     // fixed rate from the first request: every full second holds RATE_PER_SECOND of them
     assertThat(load.sent())

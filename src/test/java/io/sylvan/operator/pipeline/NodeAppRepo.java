@@ -24,6 +24,12 @@ public final class NodeAppRepo {
       const fs = require('fs');
       if (fs.existsSync('.env.local')) console.log('env at build time:\\n' + fs.readFileSync('.env.local', 'utf8'));
       if (fs.existsSync('BUILD_FAIL')) { console.error('fixture build failed on purpose'); process.exit(1); }
+      // A stand-in for Next's build cache (.next/cache): counts the builds it has seen. A damaged
+      // cache is faked with a marker file, as a real one cannot be damaged on demand.
+      if (fs.existsSync('.next/cache/DAMAGED')) { console.error('fixture build: damaged build cache'); process.exit(1); }
+      fs.mkdirSync('.next/cache', { recursive: true });
+      const seen = fs.existsSync('.next/cache/builds') ? Number(fs.readFileSync('.next/cache/builds', 'utf8')) : 0;
+      fs.writeFileSync('.next/cache/builds', String(seen + 1));
       fs.writeFileSync('build-output.txt', 'built ' + new Date().toISOString() + '\\n');
       console.log('fixture build done');
       """;
@@ -47,7 +53,7 @@ public final class NodeAppRepo {
       NodeAppRepo repo = new NodeAppRepo(dir);
       repo.setDependency(dependencyVersion);
       RepoCommands.init(dir);
-      Files.writeString(dir.resolve(".gitignore"), "node_modules/\n");
+      Files.writeString(dir.resolve(".gitignore"), "node_modules/\n.next/\n");
       repo.commit("initial");
       return repo;
     } catch (IOException e) {

@@ -107,6 +107,7 @@ class UpdatePipelineTest {
             "Cleaning build cache",
             "Reusing node_modules",
             "Installing dependencies",
+            "Reusing build cache",
             "Building application",
             "Switching current release",
             "Reloading PM2",
@@ -134,6 +135,10 @@ class UpdatePipelineTest {
     assertThat(steps.get("Installing dependencies")).isEqualTo(StepStatus.SKIPPED);
     assertThat(Files.isDirectory(Path.of(d.releaseDir, "node_modules", NodeAppRepo.DEPENDENCY)))
         .isTrue();
+    // The build started from a copy of A's build cache; A's own cache was left as it was.
+    assertThat(steps.get("Reusing build cache")).isEqualTo(StepStatus.COMPLETED);
+    assertThat(builds(Path.of(d.releaseDir))).isEqualTo(2);
+    assertThat(builds(releaseOf(commitA))).isEqualTo(1);
 
     String log = Files.readString(Path.of(d.logFile));
     assertThat(log)
@@ -185,6 +190,10 @@ class UpdatePipelineTest {
     Deployment d = deployment(outcome.deploymentId());
     assertThat(d.status).isEqualTo(DeploymentStatus.FAILED);
     assertThat(d.errorStep).isEqualTo("Building application");
+    // A broken commit is not blamed on the reused cache: it failed again from a clean one.
+    assertThat(stepOutput(d.id, "Building application"))
+        .contains("built again from a clean cache")
+        .contains("fixture build failed on purpose");
     assertThat(QuarkusTransaction.requiringNew().call(() -> Deployment.count("rollbackOf", d.id)))
         .isZero();
     assertThat(releaseDirs()).containsExactlyInAnyOrderElementsOf(before);
@@ -242,6 +251,8 @@ class UpdatePipelineTest {
     Map<String, StepStatus> steps = stepStatuses(outcome.deploymentId());
     assertThat(steps.get("Reusing node_modules")).isEqualTo(StepStatus.SKIPPED);
     assertThat(steps.get("Installing dependencies")).isEqualTo(StepStatus.COMPLETED);
+    assertThat(steps.get("Reusing build cache")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(builds(Path.of(deployment(outcome.deploymentId()).releaseDir))).isEqualTo(1);
     commitB = changed;
   }
 
@@ -342,7 +353,74 @@ class UpdatePipelineTest {
     assertThat(io.restassured.RestAssured.get("/status").asString()).doesNotContain(CANARY);
   }
 
+  @Test
+  @Order(12)
+  void buildsAgainFromACleanCacheWhenTheReusedCacheBreaksTheBuild() throws Exception {
+    Path serving = root.resolve("current").toRealPath();
+    Files.writeString(serving.resolve(".next/cache/DAMAGED"), "yes\n");
+    String next = repo.commitChange("F");
+    DeploymentOutcome outcome = deploy(next, DeployOptions.NONE);
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    long id = outcome.deploymentId();
+    assertThat(stepStatuses(id)).containsEntry("Reusing build cache", StepStatus.COMPLETED);
+    assertThat(stepOutput(id, "Building application"))
+        .contains("build with the reused cache failed")
+        .contains("built again from a clean cache");
+    Path release = Path.of(deployment(id).releaseDir);
+    assertThat(release.resolve(".next/cache/DAMAGED")).doesNotExist();
+    assertThat(builds(release)).isEqualTo(1);
+    assertThat(serving.resolve(".next/cache/DAMAGED")).exists();
+    assertThat(servedCommit()).isEqualTo(next);
+  }
+
+  @Test
+  @Order(13)
+  void buildsColdWhenTheSpecAsksForACleanCache() throws Exception {
+    String next = repo.commitChange("G");
+    DeploySpec spec =
+        TestSpecs.parse(
+            ENV,
+            TestSpecs.yaml(ENV, APP, repo.dir(), next, root, port, "")
+                .replace("    timeout: 5m\n", "    timeout: 5m\n    cache: clean\n"));
+    assertThat(spec.spec().build().cache()).isEqualTo(DeploySpec.Build.Cache.CLEAN);
+    DeploymentOutcome outcome =
+        runner.execute(runner.prepareUpdate(spec, next, DeployOptions.NONE, Trigger.API, "r"));
+
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    assertThat(stepStatuses(outcome.deploymentId()))
+        .containsEntry("Reusing build cache", StepStatus.SKIPPED);
+    assertThat(builds(Path.of(deployment(outcome.deploymentId()).releaseDir))).isEqualTo(1);
+  }
+
   // --- helpers
+
+  /** Builds the fixture's stand-in build cache in a release has seen. */
+  static int builds(Path release) throws IOException {
+    return Integer.parseInt(Files.readString(release.resolve(".next/cache/builds")).strip());
+  }
+
+  static Path releaseOf(String commit) throws IOException {
+    return releaseDirs().stream()
+        .filter(p -> p.getFileName().toString().endsWith(commit.substring(0, 12)))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  static String stepOutput(long id, String name) {
+    return QuarkusTransaction.requiringNew()
+        .call(
+            () ->
+                DeploymentStepRecord.findByDeployment(id).stream()
+                    .filter(s -> s.name.equals(name))
+                    .map(s -> s.output + "\n" + s.error)
+                    .findFirst()
+                    .orElseThrow());
+  }
 
   String servedCommit() throws Exception {
     HttpClient http = HttpClient.newHttpClient();

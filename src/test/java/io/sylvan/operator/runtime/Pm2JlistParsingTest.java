@@ -31,6 +31,8 @@ class Pm2JlistParsingTest {
     assertThat(first.execMode()).isEqualTo("cluster_mode");
     assertThat(first.instances()).isEqualTo(2);
     assertThat(first.createdAt()).isAfter(Instant.parse("2020-01-01T00:00:00Z"));
+    assertThat(first.startedAt()).isEqualTo(Instant.ofEpochMilli(1795689625417L));
+    assertThat(processes.get(1).startedAt()).isEqualTo(Instant.ofEpochMilli(1795689625624L));
     assertThat(first.memoryBytes()).isPositive();
     assertThat(processes.get(1).pmId()).isEqualTo(1);
   }

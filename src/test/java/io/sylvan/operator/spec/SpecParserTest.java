@@ -124,7 +124,9 @@ class SpecParserTest {
     assertThat(s.target().root()).isEqualTo(Path.of("/srv/sylvan/production"));
     assertThat(s.process()).isEqualTo(new DeploySpec.Process(1, 3000, "1G", 1L << 30, null, null));
     assertThat(s.build())
-        .isEqualTo(new DeploySpec.Build("auto", "npm run build", Duration.ofMinutes(15)));
+        .isEqualTo(
+            new DeploySpec.Build(
+                "auto", "npm run build", Duration.ofMinutes(15), DeploySpec.Build.Cache.REUSE));
     assertThat(s.build().commandArgv()).containsExactly("npm", "run", "build");
     assertThat(s.build().installArgv()).isEmpty();
     assertThat(s.migrate()).isNull();
