@@ -20,7 +20,7 @@
  * Drain (SIGINT, SIGTERM, or PM2's 'shutdown' message), measured on this
  * machine to give 0 failed requests over 24 reloads at 200 req/s:
  *   0. a worker no client holds a connection to (HTTP servers only) skips
- *      the window and the grace below and exits at once;
+ *      the Connection: close window below;
  *   1. for SYLVAN_DRAIN_MS (default 1500) keep serving, but every response
  *      carries `Connection: close`, so keep-alive clients (proxies, agents)
  *      drop their sockets to this worker after their current request and
@@ -108,6 +108,7 @@ const IDLE_WAIT_MS = intEnv('SYLVAN_IDLE_SOCKET_WAIT_MS', 4000, 0);
 // its workers stop accepting at once instead of serving through the drain (the new workers are
 // already up when PM2 signals the old ones), finish what is in flight, and exit.
 const FAST_DRAIN_MARKER = '.sylvan-fast-drain';
+const CLOSE_SETTLE_MS = 250;
 const pm2KillTimeout = Number(process.env.kill_timeout); // PM2 exports pm2_env keys to the process
 const HARD_DEADLINE_MS = intEnv(
   'SYLVAN_HARD_DEADLINE_MS',
@@ -325,10 +326,10 @@ function drain(reason) {
   for (const res of inflight) markClose(res);
 
   // Nothing to drain when no client holds a connection to this worker (a quiet app, or every
-  // keep-alive client has moved on): the Connection: close window and the grace would only
-  // lengthen the reload. A connection the cluster master hands over while this worker closes
-  // is passed to another worker (Node re-distributes it once this worker's handle is gone).
-  // Only for HTTP servers, whose sockets are tracked.
+  // keep-alive client has moved on): the Connection: close window would only lengthen the
+  // reload. The grace after the close stays: a connection the cluster master hands over while
+  // this worker closes is passed back to another worker, as long as this one is still alive to
+  // refuse it. Only for HTTP servers, whose sockets are tracked.
   const idle = () => inflight.size === 0 && openSockets() === 0 && [...servers].every((s) => s.__sylvanSockets);
   const drainUntil = started + drainMs;
   const waitDrain = () => {
@@ -355,7 +356,11 @@ function drain(reason) {
     const closedAt = Date.now();
     const tick = () => {
       const waited = Date.now() - closedAt;
-      const graceOver = waited >= graceMs || idle();
+      // Never less than CLOSE_SETTLE_MS: Node's cluster keeps handing connections to a worker
+      // until the primary has processed its close; a worker that exits inside that window
+      // takes them with it and their clients hang (measured: 1 request timed out in 40,011
+      // when an idle worker exited right after closing).
+      const graceOver = waited >= Math.max(graceMs, CLOSE_SETTLE_MS);
       // Sockets still open after the grace: idle keep-alive sockets not used
       // during drain + grace, or accepted sockets whose first request has not
       // arrived. Closing them ourselves races a client that reuses / writes
