@@ -20,6 +20,7 @@
  *   optional  SYLVAN_DRAIN_MS       Connection: close window (default 1500)
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
  *   optional  SYLVAN_BOOT_NICE      nice increment while a worker boots (default 10; 0 = off)
+ *   optional  SYLVAN_WARMUP_ROUNDS  warm-up rounds over SYLVAN_WARMUP_PATHS (default 30)
  *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000; >= drain + grace + 5000)
  *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
  *                                   requests before 'ready' (default '/';
@@ -97,6 +98,7 @@ if (!warmupPaths.split(',').every((p) => p.trim() === '' || p.trim().startsWith(
 const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0, 60000);
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
 const bootNice = intIn('SYLVAN_BOOT_NICE', optional('SYLVAN_BOOT_NICE', '10'), 0, 19);
+const warmupRounds = intIn('SYLVAN_WARMUP_ROUNDS', optional('SYLVAN_WARMUP_ROUNDS', '30'), 1, 1000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
 if (drainMs !== undefined && exitGraceMs !== undefined && killTimeout !== undefined &&
     killTimeout < drainMs + exitGraceMs + 5000) {
@@ -132,6 +134,7 @@ const env = {
   // launcher requests these paths on a private port before sending 'ready'
   // so a fresh worker's first real requests are not the slow ones.
   SYLVAN_WARMUP_PATHS: warmupPaths,
+  SYLVAN_WARMUP_ROUNDS: String(warmupRounds),
 };
 // Always set (empty = Next.js mode): PM2 merges the environment of the pm2
 // CLI call and of its daemon into the app's, so an unset key could inherit a
