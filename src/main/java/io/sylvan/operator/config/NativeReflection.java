@@ -41,6 +41,7 @@ import io.sylvan.operator.state.Trigger;
       DeploySpec.Rollback.class,
       DeploySpec.Reconcile.class,
       DeploySpec.Reconcile.Mode.class,
+      DeploySpec.Build.Cache.class,
       // JSON of the REST API.
       ApiError.class,
       StatusResponse.class,
