@@ -120,7 +120,13 @@ final class ValidateStep implements Step {
     List<String> missing = new ArrayList<>();
     version(ctx, List.of("git", "--version"), "git", missing, out);
     version(ctx, List.of("node", "--version"), "node", missing, out);
-    version(ctx, List.of(ctx.tools().pm2().command(), "--version"), "pm2", missing, out);
+    try {
+      // Through the PM2 client: with the operator's PM2_HOME (even `pm2 --version` starts a daemon
+      // when none runs there) and without the operator's secrets in the daemon's environment.
+      out.append("pm2 ").append(ctx.tools().pm2().version()).append('\n');
+    } catch (RuntimeException e) {
+      missing.add("pm2");
+    }
     if (ctx.s().build().autoInstall()) {
       Optional<PackageManager> pm = lockfileAt(ctx, mirror);
       if (pm.isEmpty()) {

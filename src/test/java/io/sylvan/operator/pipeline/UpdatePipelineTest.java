@@ -98,6 +98,11 @@ class UpdatePipelineTest {
     Deployment d = deployment(outcome.deploymentId());
     assertThat(d.type).isEqualTo(DeploymentType.INITIAL);
     assertThat(d.status).isEqualTo(DeploymentStatus.SUCCESS);
+    // Every pm2 call, the version check included, goes to the operator's own PM2_HOME: none may
+    // start (or talk to) the user's daemon in ~/.pm2.
+    assertThat(pm2DaemonHomes())
+        .isNotEmpty()
+        .doesNotContain(Path.of(System.getProperty("user.home"), ".pm2").toString());
     assertThat(stepNames(d.id))
         .containsExactly(
             "Validating environment and dependencies",
@@ -398,6 +403,26 @@ class UpdatePipelineTest {
   }
 
   // --- helpers
+
+  /** The PM2_HOME of every running PM2 daemon, from its process title. */
+  static List<String> pm2DaemonHomes() throws IOException {
+    List<String> homes = new java.util.ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String title = Files.readString(proc.resolve("cmdline")).replace('\0', ' ').strip();
+          var m =
+              java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$").matcher(title);
+          if (m.matches()) {
+            homes.add(m.group(1));
+          }
+        } catch (IOException e) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return homes;
+  }
 
   /** Builds the fixture's stand-in build cache in a release has seen. */
   static int builds(Path release) throws IOException {
