@@ -59,7 +59,6 @@ const opts = {
   json: undefined,
   raw: undefined,
   bootNice: undefined,
-  niceCli: 0,
   clientNice: 0,
 };
 const argv = process.argv.slice(2);
@@ -392,9 +391,7 @@ async function benchConfig(name, port) {
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
   for (let i = 0; i < opts.reloads; i++) {
     const start = Date.now();
-    const r = opts.niceCli > 0
-      ? await run('nice', ['-n', String(opts.niceCli), process.execPath, PM2_BIN, 'reload', cfg.app], { cwd: cfg.cwd, env: cfg.env })
-      : await pm2(cfg, ['reload', cfg.app]);
+    const r = await pm2(cfg, ['reload', cfg.app]);
     const end = Date.now();
     windows.push({ start, end });
     const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
