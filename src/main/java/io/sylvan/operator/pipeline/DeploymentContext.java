@@ -233,6 +233,8 @@ public final class DeploymentContext {
       env.put("SYLVAN_WARMUP_ROUNDS", "1");
       env.put("SYLVAN_BOOT_NICE", "0");
     } else {
+      // Set explicitly (the ecosystem's defaults): PM2 keeps a process's variables across
+      // reloads, so what a rollback set must be undone by the next deployment.
       env.put("SYLVAN_WARMUP_ROUNDS", "30");
       env.put("SYLVAN_BOOT_NICE", "10");
     }

@@ -42,9 +42,6 @@ final class ReuseBuildCacheStep implements Step {
     if (serving.isEmpty() || !Files.isDirectory(serving.get().resolve(CACHE))) {
       return Optional.of("no serving release with a build cache");
     }
-    if (CleanCacheStep.sameDir(serving.get(), ctx.releaseDir())) {
-      return Optional.of("the new release is the serving one");
-    }
     if (!ReuseDependenciesStep.lockfileUnchanged(serving.get(), ctx.releaseDir())) {
       return Optional.of("lockfile changed: cold build");
     }

@@ -43,15 +43,16 @@ final class VerifyReleaseStep implements Step {
     Instant stepStart = Instant.now();
     for (int check = 1; ; check++) {
       List<Pm2Process> all = ctx.tools().pm2().jlist();
+      List<Pm2Process> app = Pm2Process.byName(all, ctx.appName());
       String problem = ProcessCheck.problem(all, ctx, true);
       if (problem == null) {
-        problem = restartedSinceReload(Pm2Process.byName(all, ctx.appName()), restartsAtReload);
+        problem = restartedSinceReload(app, restartsAtReload);
       }
       if (problem != null) {
         throw new StepFailure(
             "VERIFY_FAILED", "PM2 does not serve " + ctx.shortCommit() + " steadily: " + problem);
       }
-      Duration wait = untilSettled(Pm2Process.byName(all, ctx.appName()), stepStart, Instant.now());
+      Duration wait = untilSettled(app, stepStart, Instant.now());
       if (wait.isZero()) {
         return "every instance online for "
             + MIN_UPTIME.toSeconds()

@@ -404,6 +404,9 @@ class UpdatePipelineTest {
 
   // --- helpers
 
+  static final java.util.regex.Pattern PM2_DAEMON_TITLE =
+      java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$");
+
   /** The PM2_HOME of every running PM2 daemon, from its process title. */
   static List<String> pm2DaemonHomes() throws IOException {
     List<String> homes = new java.util.ArrayList<>();
@@ -411,8 +414,7 @@ class UpdatePipelineTest {
       for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
         try {
           String title = Files.readString(proc.resolve("cmdline")).replace('\0', ' ').strip();
-          var m =
-              java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$").matcher(title);
+          var m = PM2_DAEMON_TITLE.matcher(title);
           if (m.matches()) {
             homes.add(m.group(1));
           }
