@@ -1,22 +1,22 @@
 package io.sylvan.operator.cli;
 
 import io.sylvan.operator.spec.SpecError;
+import io.sylvan.operator.spec.SpecFolder;
 import io.sylvan.operator.spec.SpecParser;
 import io.sylvan.operator.spec.SpecSnapshot;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
+import io.sylvan.operator.spec.SpecSourceException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
  * Offline check of a deploy-specs folder (every {@code *.yaml}/{@code *.yml} directly in it, with
- * the one-file-per-environment rule) or of one file, with the operator's own parser. Prints every
- * error as {@code file:line:column: field: message} and exits 1, so it fits a pre-commit hook or
- * the CI of a deploy-specs repository.
+ * the one-file-per-environment rule and the unique port, PM2 app name and target root rules) or of
+ * one file, with the operator's own parser and folder reader. Prints every error as {@code
+ * file:line:column: field: message} and exits 1, so it fits a pre-commit hook or the CI of a
+ * deploy-specs repository.
  */
 @Command(
     name = "validate",
@@ -28,11 +28,11 @@ class ValidateCommand extends CtlCommand {
 
   @Override
   int execute() {
-    Map<String, String> files = read(path);
-    if (files.isEmpty()) {
+    SpecFolder.Contents contents = read(path);
+    if (contents.isEmpty()) {
       throw new CliException(CliException.FAILED, "no *.yaml or *.yml spec files in " + path);
     }
-    SpecSnapshot snapshot = new SpecParser().parseAll("local", files);
+    SpecSnapshot snapshot = SpecFolder.parse(new SpecParser(), "local", contents);
     int errors = 0;
     for (SpecSnapshot.InvalidSpec invalid : snapshot.invalid()) {
       for (SpecError error : invalid.errors()) {
@@ -40,42 +40,36 @@ class ValidateCommand extends CtlCommand {
         errors++;
       }
     }
+    int files = contents.size();
     if (errors > 0) {
       err()
           .printf(
               "%d error%s in %d of %d spec files%n",
-              errors, errors == 1 ? "" : "s", snapshot.invalid().size(), files.size());
+              errors, errors == 1 ? "" : "s", snapshot.invalid().size(), files);
       return CliException.FAILED;
     }
     out()
         .printf(
             "OK: %d spec file%s valid (%s)%n",
-            files.size(),
-            files.size() == 1 ? "" : "s",
-            String.join(", ", snapshot.valid().keySet()));
+            files, files == 1 ? "" : "s", String.join(", ", snapshot.valid().keySet()));
     return 0;
   }
 
-  /** File name as shown in messages (the path as given, plus the name) to its text. */
-  private static Map<String, String> read(Path path) {
-    Map<String, String> files = new TreeMap<>();
+  /**
+   * The spec entries of a folder, or one file, by the operator's rules (symbolic links and other
+   * non-regular files are reported, never read); named as the path given plus the file name.
+   */
+  private static SpecFolder.Contents read(Path path) {
     try {
-      if (Files.isRegularFile(path)) {
-        files.put(path.toString(), Files.readString(path));
-      } else if (Files.isDirectory(path)) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(path, "*.{yaml,yml}")) {
-          for (Path file : entries) {
-            if (Files.isRegularFile(file)) {
-              files.put(file.toString(), Files.readString(file));
-            }
-          }
-        }
-      } else {
-        throw new CliException(CliException.FAILED, path + " is neither a file nor a folder");
+      if (Files.isDirectory(path)) {
+        return SpecFolder.read(path).renamed(name -> path.resolve(name).toString());
       }
-    } catch (IOException e) {
-      throw new CliException(CliException.FAILED, "cannot read " + path + ": " + e.getMessage());
+      if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        return SpecFolder.readFile(path).renamed(name -> path.toString());
+      }
+      throw new CliException(CliException.FAILED, path + " is neither a file nor a folder");
+    } catch (SpecSourceException e) {
+      throw new CliException(CliException.FAILED, e.getMessage());
     }
-    return files;
   }
 }

@@ -26,8 +26,17 @@ public final class Reasons {
   /** The spec file does not validate; see the condition message for file:line:column. */
   public static final String INVALID_SPEC = "InvalidSpec";
 
-  /** The spec file disappeared from the spec source; what runs is left alone. */
+  /**
+   * The spec file disappeared from the spec source: Ready False and Stalled True; what runs is left
+   * alone (deleting a spec never stops an app).
+   */
   public static final String SPEC_REMOVED = "SpecRemoved";
+
+  /**
+   * The spec takes a port, PM2 app name or target root that an environment declared in an earlier
+   * file (by name) already has: never reconciled until resolved; the earlier one runs on.
+   */
+  public static final String SPEC_CONFLICT = "SpecConflict";
 
   /** The spec source (folder or git repository) could not be read; the last good view is kept. */
   public static final String SPEC_SOURCE_UNAVAILABLE = "SpecSourceUnavailable";

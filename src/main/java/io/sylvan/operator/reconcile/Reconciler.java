@@ -89,7 +89,14 @@ public class Reconciler {
     }
     DeploySpec spec = snapshot.get().valid().get(env);
     if (spec == null) {
-      return ReconcileResult.stalled(DEFAULT_INTERVAL, Reasons.INVALID_SPEC, "no valid spec");
+      boolean conflict =
+          snapshot.get().invalid().stream()
+              .anyMatch(
+                  i -> i.environment().equals(env) && i.problem() == SpecSnapshot.Problem.CONFLICT);
+      return conflict
+          ? ReconcileResult.stalled(
+              DEFAULT_INTERVAL, Reasons.SPEC_CONFLICT, "collides with another environment")
+          : ReconcileResult.stalled(DEFAULT_INTERVAL, Reasons.INVALID_SPEC, "no valid spec");
     }
     Duration interval = spec.spec().reconcile().interval();
     EnvironmentState state = load(env);

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * checked-out commit sha.
  *
  * <p>git runs as an argument array (never through a shell) with a timeout per command, without
- * terminal prompts, and its error output is passed on with credentials in URLs redacted.
+ * terminal prompts, and its error output is passed on with credentials in URLs redacted. A symbolic
+ * link committed in the spec folder is reported as an invalid spec and never followed.
  */
 public final class GitSpecSource implements SpecSource {
 
@@ -34,7 +35,7 @@ public final class GitSpecSource implements SpecSource {
   private final String subPath;
   private final Path checkoutDir;
   private final Duration timeout;
-  private final SpecParser parser = new SpecParser();
+  private final SpecParser parser;
 
   /**
    * @param url repository URL or local path; may contain credentials, which are never shown
@@ -46,6 +47,17 @@ public final class GitSpecSource implements SpecSource {
    */
   public GitSpecSource(
       String url, String branch, String subPath, Path checkoutDir, Duration timeout) {
+    this(url, branch, subPath, checkoutDir, timeout, new SpecParser());
+  }
+
+  /** As above, with the parser to read the specs with (it knows the ports the operator holds). */
+  public GitSpecSource(
+      String url,
+      String branch,
+      String subPath,
+      Path checkoutDir,
+      Duration timeout,
+      SpecParser parser) {
     if (url.isBlank() || url.startsWith("-")) {
       throw new IllegalArgumentException("invalid spec repository URL: " + redact(url));
     }
@@ -57,6 +69,7 @@ public final class GitSpecSource implements SpecSource {
     this.subPath = subPath;
     this.checkoutDir = checkoutDir.toAbsolutePath().normalize();
     this.timeout = timeout;
+    this.parser = parser;
   }
 
   @Override
@@ -96,8 +109,16 @@ public final class GitSpecSource implements SpecSource {
               + commit
               + ")");
     }
-    Map<String, byte[]> files = SpecFolder.read(folder);
-    return SpecFolder.parse(parser, commit, files);
+    try {
+      // A folder committed as a symbolic link could point anywhere on the VM.
+      if (!folder.toRealPath().startsWith(checkoutDir.toRealPath())) {
+        throw new SpecSourceException(
+            "spec folder '" + subPath + "' is a symbolic link that leaves the repository");
+      }
+    } catch (IOException e) {
+      throw new SpecSourceException("cannot resolve spec folder '" + subPath + "': " + e, e);
+    }
+    return SpecFolder.parse(parser, commit, SpecFolder.read(folder));
   }
 
   @Override

@@ -4,7 +4,13 @@ import io.sylvan.operator.config.OperatorConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * The operator's current view of the desired state: the last snapshot loaded from the configured
@@ -45,8 +51,17 @@ public class SpecCatalog {
     this.source = source;
   }
 
-  /** The source the configuration selects; creating it does no I/O. */
+  /** {@code jdbc:postgresql://host[:port]/...} on this machine. */
+  private static final Pattern LOCAL_JDBC =
+      Pattern.compile(
+          "jdbc:postgresql://(?:localhost|127\\.0\\.0\\.1|\\[::1\\])(?::(\\d+))?(?:[/?].*)?");
+
+  /**
+   * The source the configuration selects; creating it does no I/O. Its parser rejects the ports the
+   * operator itself holds.
+   */
   public static SpecSource sourceFor(OperatorConfig config) {
+    SpecParser parser = new SpecParser(reservedPorts(ConfigProvider.getConfig()));
     OperatorConfig.Specs specs = config.specs();
     Optional<String> gitUrl = specs.gitUrl().filter(url -> !url.isBlank());
     if (gitUrl.isPresent()) {
@@ -55,9 +70,32 @@ public class SpecCatalog {
           specs.gitBranch(),
           specs.gitPath(),
           config.dataDir().resolve(CHECKOUT_DIR),
-          specs.fetchTimeout());
+          specs.fetchTimeout(),
+          parser);
     }
-    return new LocalDirectorySpecSource(specs.directory());
+    return new LocalDirectorySpecSource(specs.directory(), parser);
+  }
+
+  /**
+   * Ports an app must not take on this machine: the operator's HTTP port and the port of a
+   * PostgreSQL on localhost (the embedded one sets its JDBC URL before Quarkus starts).
+   */
+  static Map<Integer, String> reservedPorts(Config config) {
+    Map<Integer, String> reserved = new HashMap<>();
+    config
+        .getOptionalValue("quarkus.datasource.jdbc.url", String.class)
+        .map(LOCAL_JDBC::matcher)
+        .filter(Matcher::matches)
+        .ifPresent(
+            m ->
+                reserved.put(
+                    m.group(1) == null ? 5432 : Integer.parseInt(m.group(1)),
+                    "the port of the operator's PostgreSQL database"));
+    config
+        .getOptionalValue("quarkus.http.port", Integer.class)
+        .filter(port -> port > 0)
+        .ifPresent(port -> reserved.put(port, "the operator's own HTTP port (quarkus.http.port)"));
+    return reserved;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.sylvan.operator.spec;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Objects;
  * @param environmentColumn 1-based column of {@code metadata.environment}, 0 when unknown
  * @param spec the spec, {@code null} when there are errors
  * @param errors all errors of the file, empty when {@code spec} is set
+ * @param positions where each scalar value stands, by field path ({@code spec.process.port}); only
+ *     values the file gives, not defaults
  */
 public record SpecParseResult(
     String file,
@@ -20,11 +23,21 @@ public record SpecParseResult(
     int environmentLine,
     int environmentColumn,
     DeploySpec spec,
-    List<SpecError> errors) {
+    List<SpecError> errors,
+    Map<String, Position> positions) {
+
+  /** A 1-based line and column in the file. */
+  public record Position(int line, int column) {
+    @Override
+    public String toString() {
+      return line + ":" + column;
+    }
+  }
 
   public SpecParseResult {
     Objects.requireNonNull(file, "file");
     errors = List.copyOf(errors);
+    positions = Map.copyOf(positions);
     if ((spec == null) == errors.isEmpty()) {
       throw new IllegalArgumentException("a parse result has either a spec or errors");
     }
@@ -32,5 +45,19 @@ public record SpecParseResult(
 
   public boolean isValid() {
     return spec != null;
+  }
+
+  /**
+   * Where {@code field} is given in the file; else where {@code metadata.environment} is; else the
+   * file's start.
+   */
+  public Position positionOf(String field) {
+    Position at = positions.get(field);
+    if (at != null) {
+      return at;
+    }
+    return environmentLine > 0
+        ? new Position(environmentLine, environmentColumn)
+        : new Position(1, 1);
   }
 }

@@ -51,6 +51,27 @@ public final class SpecParser {
   private static final Set<Tag> ALLOWED_TAGS =
       Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP, Tag.MAP, Tag.SEQ);
 
+  /** {@code <transport>::<address>}: git hands such a URL to {@code git-remote-<transport>}. */
+  private static final Pattern REMOTE_HELPER = Pattern.compile("([A-Za-z0-9][A-Za-z0-9+.-]*)::.*");
+
+  /** Ports below this one need root (or a capability) to bind. */
+  static final int FIRST_UNPRIVILEGED_PORT = 1024;
+
+  private final Map<Integer, String> reservedPorts;
+
+  /** A parser that knows of no ports taken by the operator (e.g. for {@code sylvanctl}). */
+  public SpecParser() {
+    this(Map.of());
+  }
+
+  /**
+   * @param reservedPorts ports an app must not use, each with what holds it (e.g. {@code 8080} to
+   *     {@code "the operator's HTTP port (quarkus.http.port)"})
+   */
+  public SpecParser(Map<Integer, String> reservedPorts) {
+    this.reservedPorts = Map.copyOf(reservedPorts);
+  }
+
   /**
    * Parses one spec file.
    *
@@ -59,7 +80,7 @@ public final class SpecParser {
    * @param content the file's text
    */
   public SpecParseResult parse(String fileName, String content) {
-    Binder binder = new Binder(fileName);
+    Binder binder = new Binder(fileName, reservedPorts);
     if (content.length() > MAX_FILE_BYTES
         || content.getBytes(StandardCharsets.UTF_8).length > MAX_FILE_BYTES) {
       binder.errorAt(
@@ -71,7 +92,8 @@ public final class SpecParser {
       root = newYaml().compose(new StringReader(content));
     } catch (MarkedYAMLException e) {
       Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      String message = e.getProblem() != null ? e.getProblem() : e.getMessage();
+      // getMessage() would quote the file's lines: only the short problem text is shown.
+      String message = e.getProblem() != null ? e.getProblem() : "malformed YAML";
       if (e.getContext() != null) {
         message = message + " (" + e.getContext() + ")";
       }
@@ -93,17 +115,45 @@ public final class SpecParser {
    * @param files file name to content, in the order the snapshot should list them
    */
   public SpecSnapshot parseAll(String revision, Map<String, String> files) {
+    return parseAll(revision, files, Map.of());
+  }
+
+  /**
+   * Parses a set of spec files into a snapshot: an environment must be declared by exactly one
+   * file, and environments must not collide ({@link SpecConflicts}).
+   *
+   * @param revision the revision the files were read at
+   * @param files file name to content, in file name order
+   * @param rejected entries of the spec source that were not read, file name to why (e.g. "is a
+   *     symbolic link; spec files must be regular files"); each is an invalid spec
+   */
+  public SpecSnapshot parseAll(
+      String revision, Map<String, String> files, Map<String, String> rejected) {
     List<SpecParseResult> results = new ArrayList<>();
-    Map<String, List<SpecParseResult>> byEnvironment = new HashMap<>();
     for (Map.Entry<String, String> file : files.entrySet()) {
-      SpecParseResult result = parse(file.getKey(), file.getValue());
-      results.add(result);
+      results.add(parse(file.getKey(), file.getValue()));
+    }
+    for (Map.Entry<String, String> entry : rejected.entrySet()) {
+      // Named by its base name, so a rejected file still counts as a claim on its environment.
+      results.add(
+          new SpecParseResult(
+              entry.getKey(),
+              baseName(entry.getKey()),
+              0,
+              0,
+              null,
+              List.of(new SpecError(entry.getKey(), 1, 1, SpecError.FILE, entry.getValue())),
+              Map.of()));
+    }
+    results.sort(Comparator.comparing(SpecParseResult::file));
+    Map<String, List<SpecParseResult>> byEnvironment = new HashMap<>();
+    for (SpecParseResult result : results) {
       if (result.environment() != null) {
         byEnvironment.computeIfAbsent(result.environment(), e -> new ArrayList<>()).add(result);
       }
     }
-    Map<String, DeploySpec> valid = new LinkedHashMap<>();
-    List<SpecSnapshot.InvalidSpec> invalid = new ArrayList<>();
+    List<SpecParseResult> usable = new ArrayList<>();
+    Map<SpecParseResult, List<SpecError>> invalid = new LinkedHashMap<>();
     for (SpecParseResult result : results) {
       List<SpecError> errors = new ArrayList<>(result.errors());
       if (result.environment() != null) {
@@ -112,26 +162,44 @@ public final class SpecParser {
             errors.add(
                 new SpecError(
                     result.file(),
-                    result.environmentLine(),
-                    result.environmentColumn(),
+                    Math.max(1, result.environmentLine()),
+                    Math.max(1, result.environmentColumn()),
                     "metadata.environment",
                     "environment '"
                         + result.environment()
                         + "' is also declared in "
                         + other.file()
+                        + ":"
+                        + other.positionOf("metadata.environment")
                         + "; each environment must be declared by exactly one file"));
           }
         }
       }
       if (errors.isEmpty()) {
-        valid.put(result.environment(), result.spec());
+        usable.add(result);
       } else {
-        String environment =
-            result.environment() != null ? result.environment() : baseName(result.file());
-        invalid.add(new SpecSnapshot.InvalidSpec(environment, result.file(), errors));
+        invalid.put(result, errors);
       }
     }
-    return new SpecSnapshot(revision, Instant.now(), valid, invalid);
+    Map<SpecParseResult, List<SpecError>> conflicts = SpecConflicts.find(usable);
+    Map<String, DeploySpec> valid = new LinkedHashMap<>();
+    List<SpecSnapshot.InvalidSpec> problems = new ArrayList<>();
+    for (SpecParseResult result : results) {
+      List<SpecError> errors = invalid.get(result);
+      List<SpecError> conflict = conflicts.get(result);
+      String environment =
+          result.environment() != null ? result.environment() : baseName(result.file());
+      if (errors != null) {
+        problems.add(new SpecSnapshot.InvalidSpec(environment, result.file(), errors));
+      } else if (conflict != null) {
+        problems.add(
+            new SpecSnapshot.InvalidSpec(
+                environment, result.file(), conflict, SpecSnapshot.Problem.CONFLICT));
+      } else {
+        valid.put(result.environment(), result.spec());
+      }
+    }
+    return new SpecSnapshot(revision, Instant.now(), valid, problems);
   }
 
   /** The file name without directories and without a {@code .yaml}/{@code .yml} extension. */
@@ -167,7 +235,7 @@ public final class SpecParser {
     if (message.contains("exceeds the limit")) {
       return "the file is larger than " + MAX_FILE_BYTES / 1024 + " KiB";
     }
-    return "unreadable YAML: " + message;
+    return "unreadable YAML: " + Excerpt.plain(message.lines().findFirst().orElse(""));
   }
 
   /** Thrown by value converters; the message is shown to the user. */
@@ -185,12 +253,15 @@ public final class SpecParser {
   /** Binds one file's node tree, collecting errors. */
   private static final class Binder {
     private final String file;
+    private final Map<Integer, String> reservedPorts;
     private final List<SpecError> errors = new ArrayList<>();
+    private final Map<String, SpecParseResult.Position> positions = new HashMap<>();
     private String environment;
     private Mark environmentMark;
 
-    Binder(String file) {
+    Binder(String file, Map<Integer, String> reservedPorts) {
       this.file = file;
+      this.reservedPorts = reservedPorts;
     }
 
     void error(Mark mark, String field, String message) {
@@ -198,7 +269,8 @@ public final class SpecParser {
     }
 
     void errorAt(int line, int column, String field, String message) {
-      errors.add(new SpecError(file, line, column, field, message));
+      // The field path holds the file's keys, which may be anything in a file that is no spec.
+      errors.add(new SpecError(file, line, column, Excerpt.plain(field), message));
     }
 
     SpecParseResult result(DeploySpec spec) {
@@ -210,7 +282,8 @@ public final class SpecParser {
           environmentMark == null ? 0 : environmentMark.getLine() + 1,
           environmentMark == null ? 0 : environmentMark.getColumn() + 1,
           ok ? spec : null,
-          errors);
+          errors,
+          positions);
     }
 
     DeploySpec bind(Node root) {
@@ -254,7 +327,7 @@ public final class SpecParser {
 
     private static String expect(String value, String expected) throws Invalid {
       if (!expected.equals(value)) {
-        throw new Invalid("must be '" + expected + "', got '" + value + "'");
+        throw new Invalid("must be '" + expected + "', got " + Excerpt.quoted(value));
       }
       return value;
     }
@@ -352,6 +425,16 @@ public final class SpecParser {
                   throw new Invalid(
                       "must be a git URL or path without spaces, not starting with -");
                 }
+                Matcher helper = REMOTE_HELPER.matcher(v);
+                if (helper.matches()) {
+                  // ext:: runs an arbitrary command, fd:: reads file descriptors: never wanted.
+                  throw new Invalid(
+                      "'"
+                          + Excerpt.plain(helper.group(1))
+                          + "::' selects a git remote helper, which is not allowed (ext:: would"
+                          + " run a command); use an https://, ssh://, git@host:path URL or a"
+                          + " local path");
+                }
                 return v;
               });
       String commit =
@@ -362,11 +445,12 @@ public final class SpecParser {
               v -> {
                 if (!COMMIT.matcher(v).matches()) {
                   throw new Invalid(
-                      "must be a full commit sha of exactly 40 hex characters, got '"
-                          + v
-                          + "' ("
-                          + v.length()
-                          + " characters); abbreviated shas and branch names are ambiguous");
+                      "must be a full commit sha of exactly 40 hex characters, got "
+                          + Excerpt.quoted(v)
+                          + (v.length() <= Excerpt.MAX_CHARS
+                              ? " (" + v.length() + " characters)"
+                              : "")
+                          + "; abbreviated shas and branch names are ambiguous");
                 }
                 return v.toLowerCase(Locale.ROOT);
               });
@@ -396,6 +480,11 @@ public final class SpecParser {
     private DeploySpec.Process process(Section s) {
       Integer instances = s.integer("instances", INSTANCES, 1, 64);
       Integer port = s.integer("port", PORT, 1, 65535);
+      if (port != null) {
+        // The default port is checked too, at the section (or where the spec starts).
+        Node given = s.node("port");
+        port = checkPort(port, given != null ? given.getStartMark() : s.where, s.field("port"));
+      }
       Long bytes = s.value("maxMemoryRestart", false, MAX_MEMORY_RESTART_BYTES, Binder::sizeBytes);
       String maxMemoryRestart =
           s.node("maxMemoryRestart") instanceof ScalarNode given
@@ -416,6 +505,29 @@ public final class SpecParser {
           : new DeploySpec.Process(instances, port, maxMemoryRestart, bytes, script, ecosystem);
     }
 
+    /** A privileged port or one the operator holds is rejected; null then. */
+    private Integer checkPort(int port, Mark at, String field) {
+      if (port < FIRST_UNPRIVILEGED_PORT) {
+        error(
+            at,
+            field,
+            "port "
+                + port
+                + " is privileged (below "
+                + FIRST_UNPRIVILEGED_PORT
+                + "): the app would need root to bind it; use a port from "
+                + FIRST_UNPRIVILEGED_PORT
+                + " to 65535 and put a reverse proxy (Nginx) in front for 80/443");
+        return null;
+      }
+      String holder = reservedPorts.get(port);
+      if (holder != null) {
+        error(at, field, "port " + port + " is " + holder + "; choose another port for the app");
+        return null;
+      }
+      return port;
+    }
+
     private static Long sizeBytes(String text) throws Invalid {
       Matcher m = SIZE.matcher(text);
       long value;
@@ -431,9 +543,8 @@ public final class SpecParser {
         value = Long.parseLong(text);
       } else {
         throw new Invalid(
-            "expected a size like 1G, 512M or 300K (PM2's max_memory_restart notation), got '"
-                + text
-                + "'");
+            "expected a size like 1G, 512M or 300K (PM2's max_memory_restart notation), got "
+                + Excerpt.quoted(text));
       }
       if (value <= 0) {
         throw new Invalid("must be greater than 0");
@@ -459,7 +570,8 @@ public final class SpecParser {
                   switch (v) {
                     case "reuse" -> DeploySpec.Build.Cache.REUSE;
                     case "clean" -> DeploySpec.Build.Cache.CLEAN;
-                    default -> throw new Invalid("must be 'reuse' or 'clean', got '" + v + "'");
+                    default ->
+                        throw new Invalid("must be 'reuse' or 'clean', got " + Excerpt.quoted(v));
                   });
       return new DeploySpec.Build(install, command, timeout, cache);
     }
@@ -539,14 +651,15 @@ public final class SpecParser {
                   switch (v) {
                     case "enforce" -> DeploySpec.Reconcile.Mode.ENFORCE;
                     case "warn" -> DeploySpec.Reconcile.Mode.WARN;
-                    default -> throw new Invalid("must be 'enforce' or 'warn', got '" + v + "'");
+                    default ->
+                        throw new Invalid("must be 'enforce' or 'warn', got " + Excerpt.quoted(v));
                   });
       return suspend == null ? null : new DeploySpec.Reconcile(interval, suspend, mode);
     }
 
     private static String matching(String value, Pattern pattern, String rule) throws Invalid {
       if (!pattern.matcher(value).matches()) {
-        throw new Invalid(rule + ", got '" + value + "'");
+        throw new Invalid(rule + ", got " + Excerpt.quoted(value));
       }
       return value;
     }
@@ -607,9 +720,9 @@ public final class SpecParser {
             error(
                 keyNode.getStartMark(),
                 field(key),
-                "duplicate key '"
-                    + key
-                    + "' (first defined at line "
+                "duplicate key "
+                    + Excerpt.quoted(key)
+                    + " (first defined at line "
                     + (first.getKeyNode().getStartMark().getLine() + 1)
                     + ")");
           } else if (!knownKeys.contains(key)) {
@@ -717,6 +830,8 @@ public final class SpecParser {
       }
 
       private <T> T convert(ScalarNode scalar, String field, Converter<T> converter) {
+        Mark at = scalar.getStartMark();
+        positions.put(field, new SpecParseResult.Position(at.getLine() + 1, at.getColumn() + 1));
         String text = scalar.getValue();
         if (text.isEmpty()) {
           error(scalar.getStartMark(), field, "must not be empty");
@@ -749,7 +864,7 @@ public final class SpecParser {
               try {
                 n = Integer.parseInt(v);
               } catch (NumberFormatException e) {
-                throw new Invalid("expected a decimal integer, got '" + v + "'");
+                throw new Invalid("expected a decimal integer, got " + Excerpt.quoted(v));
               }
               if (n < min || n > max) {
                 throw new Invalid("must be between " + min + " and " + max + ", got " + n);
@@ -779,10 +894,8 @@ public final class SpecParser {
               Matcher m = DURATION.matcher(v);
               if (!m.matches()) {
                 throw new Invalid(
-                    "expected a duration like 5s, 500ms, 2m or 1h (a whole number and a unit), got"
-                        + " '"
-                        + v
-                        + "'");
+                    "expected a duration like 5s, 500ms, 2m or 1h (a whole number and a unit), got "
+                        + Excerpt.quoted(v));
               }
               long n = Long.parseLong(m.group(1));
               Duration d =
@@ -841,7 +954,7 @@ public final class SpecParser {
         return "a list";
       }
       String value = ((ScalarNode) node).getValue();
-      Function<String, String> quoted = kind -> kind + " '" + value + "'";
+      Function<String, String> quoted = kind -> kind + " " + Excerpt.quoted(value);
       Tag tag = node.getTag();
       if (tag.equals(Tag.INT)) {
         return quoted.apply("the integer");
@@ -872,7 +985,7 @@ public final class SpecParser {
           bestDistance = d;
         }
       }
-      String message = "unknown key '" + key + "'";
+      String message = "unknown key " + Excerpt.quoted(key);
       if (best != null && bestDistance <= Math.max(2, best.length() / 4)) {
         return message + "; did you mean '" + best + "'?";
       }

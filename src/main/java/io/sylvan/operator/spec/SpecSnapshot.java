@@ -11,6 +11,8 @@ import java.util.Objects;
  * Everything one load of the spec source found: the valid environments and the files that are
  * broken. A broken file never hides another file's valid environment, except when two files claim
  * the same environment: then both are invalid, because the operator cannot know which one is meant.
+ * Valid specs that collide with an earlier file's environment (same port, PM2 app name or target
+ * root, see {@link SpecConflicts}) are listed as invalid too, as {@link Problem#CONFLICT}.
  *
  * @param revision what was loaded: the spec repository's commit sha for git, or {@code "dir:"} and
  *     a short sha256 of the files' names and contents for a local folder
@@ -28,16 +30,31 @@ public record SpecSnapshot(
     invalid = List.copyOf(invalid);
   }
 
+  /** Why a spec file cannot be used. */
+  public enum Problem {
+    /** The file itself is wrong: unreadable, not a regular file, or not a valid spec. */
+    INVALID,
+    /** A valid spec that collides with an environment declared in an earlier file. */
+    CONFLICT
+  }
+
   /**
    * A spec file that could not be used.
    *
    * @param environment {@code metadata.environment} if it could be read, else the file's base name
    * @param file the file name
    * @param errors why, never empty
+   * @param problem whether the file is invalid or collides with another environment
    */
-  public record InvalidSpec(String environment, String file, List<SpecError> errors) {
+  public record InvalidSpec(
+      String environment, String file, List<SpecError> errors, Problem problem) {
     public InvalidSpec {
       errors = List.copyOf(errors);
+      Objects.requireNonNull(problem, "problem");
+    }
+
+    public InvalidSpec(String environment, String file, List<SpecError> errors) {
+      this(environment, file, errors, Problem.INVALID);
     }
   }
 }

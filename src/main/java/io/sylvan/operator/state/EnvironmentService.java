@@ -8,7 +8,11 @@ import io.sylvan.operator.spec.SpecSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.OptimisticLockException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -18,10 +22,16 @@ import java.util.stream.Collectors;
 @ApplicationScoped
 public class EnvironmentService {
 
+  /** Reasons only the spec layer sets, and clears when a valid spec is back. */
+  private static final Set<String> SPEC_REASONS =
+      Set.of(Reasons.INVALID_SPEC, Reasons.SPEC_CONFLICT, Reasons.SPEC_REMOVED);
+
   /**
    * Brings the environment rows in line with a freshly loaded spec snapshot: desired commit and
-   * spec revision of valid specs, Stalled/InvalidSpec for invalid ones, SpecRemoved for rows whose
-   * file is gone. What runs is not touched here.
+   * spec revision of valid specs, Stalled/InvalidSpec for invalid ones (all files of a duplicated
+   * environment named), Stalled/SpecConflict for ones that collide with an earlier file's
+   * environment, and Ready False plus Stalled True SpecRemoved for rows whose file is gone. What
+   * runs is not touched here.
    */
   public void applySnapshot(SpecSnapshot snapshot) {
     withRetry(() -> applySnapshotOnce(snapshot));
@@ -43,36 +53,79 @@ public class EnvironmentService {
         e.pinnedCommit = null;
         e.pinnedDesiredCommit = null;
       }
-      e.condition(Condition.STALLED)
-          .filter(c -> c.status() && Reasons.INVALID_SPEC.equals(c.reason()))
+      recover(e);
+    }
+    Map<String, List<SpecSnapshot.InvalidSpec>> invalidByEnvironment = new LinkedHashMap<>();
+    for (var invalid : snapshot.invalid()) {
+      invalidByEnvironment
+          .computeIfAbsent(invalid.environment(), k -> new ArrayList<>())
+          .add(invalid);
+    }
+    invalidByEnvironment.forEach(
+        (name, files) -> {
+          seen.add(name);
+          EnvironmentState e = getOrCreate(name);
+          // Two files claiming one environment: both are named, with every error of each.
+          e.specFile =
+              files.stream().map(SpecSnapshot.InvalidSpec::file).collect(Collectors.joining(", "));
+          e.specRevision = snapshot.revision();
+          e.specValid = false;
+          boolean conflict =
+              files.stream().allMatch(f -> f.problem() == SpecSnapshot.Problem.CONFLICT);
+          String reason = conflict ? Reasons.SPEC_CONFLICT : Reasons.INVALID_SPEC;
+          String message =
+              files.stream()
+                  .flatMap(f -> f.errors().stream())
+                  .map(SpecError::toString)
+                  .collect(Collectors.joining("\n"));
+          e.setCondition(Condition.STALLED, true, reason, message);
+          e.setCondition(Condition.READY, false, reason, firstLine(message));
+          e.setCondition(
+              Condition.RECONCILING,
+              false,
+              reason,
+              conflict
+                  ? "not reconciled while it collides with another environment"
+                  : "waiting for a valid spec");
+          e.observedAt = Instant.now();
+        });
+    for (EnvironmentState e : EnvironmentState.listAllByName()) {
+      boolean marked =
+          e.condition(Condition.STALLED)
+              .filter(c -> c.status() && Reasons.SPEC_REMOVED.equals(c.reason()))
+              .isPresent();
+      if (!seen.contains(e.name) && !marked) {
+        e.specValid = false;
+        // Every condition is rewritten: an old message (an invalid spec's text) must not stay.
+        String message =
+            "no spec file names this environment any more"
+                + (e.specFile == null ? "" : " (it was in " + e.specFile + ")")
+                + "; what runs is left alone: removing a spec never stops an app";
+        e.setCondition(Condition.READY, false, Reasons.SPEC_REMOVED, message);
+        e.setCondition(Condition.STALLED, true, Reasons.SPEC_REMOVED, message);
+        e.setCondition(
+            Condition.RECONCILING, false, Reasons.SPEC_REMOVED, "not reconciled without a spec");
+        e.observedAt = Instant.now();
+      }
+    }
+  }
+
+  /** A valid spec again: what the spec layer said (invalid, conflict, removed) no longer holds. */
+  private static void recover(EnvironmentState e) {
+    e.condition(Condition.STALLED)
+        .filter(c -> c.status() && SPEC_REASONS.contains(c.reason()))
+        .ifPresent(
+            c -> e.setCondition(Condition.STALLED, false, c.reason(), "spec is valid again"));
+    for (String type : List.of(Condition.READY, Condition.RECONCILING)) {
+      e.condition(type)
+          .filter(c -> SPEC_REASONS.contains(c.reason()))
           .ifPresent(
               c ->
                   e.setCondition(
-                      Condition.STALLED, false, Reasons.INVALID_SPEC, "spec is valid again"));
-    }
-    for (var invalid : snapshot.invalid()) {
-      seen.add(invalid.environment());
-      EnvironmentState e = getOrCreate(invalid.environment());
-      e.specFile = invalid.file();
-      e.specRevision = snapshot.revision();
-      e.specValid = false;
-      String message =
-          invalid.errors().stream().map(SpecError::toString).collect(Collectors.joining("\n"));
-      e.setCondition(Condition.STALLED, true, Reasons.INVALID_SPEC, message);
-      e.setCondition(Condition.READY, false, Reasons.INVALID_SPEC, firstLine(message));
-      e.setCondition(
-          Condition.RECONCILING, false, Reasons.INVALID_SPEC, "waiting for a valid spec");
-      e.observedAt = Instant.now();
-    }
-    for (EnvironmentState e : EnvironmentState.listAllByName()) {
-      if (!seen.contains(e.name) && e.specValid) {
-        e.specValid = false;
-        e.setCondition(
-            Condition.READY,
-            false,
-            Reasons.SPEC_REMOVED,
-            "no spec names this environment any more; what runs is left alone");
-      }
+                      type,
+                      false,
+                      Reasons.PROGRESSING,
+                      "spec is valid again; waiting for the next reconcile"));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.sylvan.operator.spec;
 
 import static io.sylvan.operator.spec.SpecFixtures.COMMIT_B;
+import static io.sylvan.operator.spec.SpecFixtures.apart;
 import static io.sylvan.operator.spec.SpecFixtures.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -44,7 +45,7 @@ class LocalDirectorySpecSourceTest {
   @Test
   void readsOnlyYamlFilesDirectlyInTheFolderAndKeepsValidOnesNextToBrokenOnes() throws Exception {
     Files.writeString(dir.resolve("production.yaml"), minimal("production"));
-    Files.writeString(dir.resolve("test.yml"), minimal("test"));
+    Files.writeString(dir.resolve("test.yml"), apart("test", 3001));
     Files.writeString(dir.resolve("staging.yaml"), "spec: [");
     Files.writeString(dir.resolve("README.md"), "not a spec");
     Files.createDirectories(dir.resolve("archive"));

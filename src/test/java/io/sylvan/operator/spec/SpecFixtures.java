@@ -31,4 +31,19 @@ final class SpecFixtures {
   static String minimal(String environment) {
     return minimal(environment, COMMIT_A);
   }
+
+  /**
+   * {@link #minimal} with a PM2 app name and port of its own ({@code <environment>-app}), so that
+   * it does not collide with another environment's defaults; {@code metadata.environment} stays on
+   * line 4, column 16.
+   */
+  static String apart(String environment, int port) {
+    return minimal(environment)
+            .replace(
+                "  environment: " + environment + "\n",
+                "  environment: " + environment + "\n  name: " + environment + "-app\n")
+        + "  process:\n    port: "
+        + port
+        + "\n";
+  }
 }

@@ -1,6 +1,7 @@
 package io.sylvan.operator.spec;
 
 import static io.sylvan.operator.spec.SpecFixtures.COMMIT_A;
+import static io.sylvan.operator.spec.SpecFixtures.apart;
 import static io.sylvan.operator.spec.SpecFixtures.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -58,6 +59,9 @@ class SpecParserTest {
       size-with-bytes-suffix       | 12 | 23 | spec.process.maxMemoryRestart     | expected a size like 1G, 512M or 300K
       size-words                   | 12 | 23 | spec.process.maxMemoryRestart     | got 'lots'
       port-out-of-range            | 12 | 11 | spec.process.port                 | must be between 1 and 65535, got 70000
+      port-privileged              | 12 | 11 | spec.process.port                 | port 22 is privileged (below 1024)
+      repository-remote-helper     |  7 | 17 | spec.source.repository            | 'ext::' selects a git remote helper, which is not allowed
+      repository-fd-helper         |  7 | 17 | spec.source.repository            | 'fd::' selects a git remote helper, which is not allowed
       instances-out-of-range       | 12 | 16 | spec.process.instances            | must be between 1 and 64, got 0
       retries-out-of-range         | 12 | 14 | spec.healthCheck.retries          | must be between 1 and 20, got 21
       percent-out-of-range         | 12 | 20 | spec.healthCheck.maxCpuPercent    | must be between 1 and 100, got 150
@@ -300,8 +304,8 @@ class SpecParserTest {
         .singleElement()
         .hasToString(
             "production.yaml:4:16: metadata.environment: environment 'production' is also"
-                + " declared in production.yml; each environment must be declared by exactly one"
-                + " file");
+                + " declared in production.yml:4:16; each environment must be declared by exactly"
+                + " one file");
     assertThat(snapshot.invalid().get(1).errors())
         .singleElement()
         .satisfies(
@@ -309,7 +313,7 @@ class SpecParserTest {
               assertThat(e.file()).isEqualTo("production.yml");
               assertThat(e.line()).isEqualTo(4);
               assertThat(e.column()).isEqualTo(16);
-              assertThat(e.message()).contains("also declared in production.yaml");
+              assertThat(e.message()).contains("also declared in production.yaml:4:16");
             });
   }
 
@@ -325,6 +329,113 @@ class SpecParserTest {
     assertThat(snapshot.invalid())
         .extracting(SpecSnapshot.InvalidSpec::environment)
         .containsExactly("broken", "staging");
+  }
+
+  @Test
+  void rejectsAPortTheOperatorHoldsWithFileLineColumn() {
+    SpecParser knowing = new SpecParser(Map.of(8080, "the operator's own HTTP port"));
+    String text = apart("production", 8080);
+
+    SpecParseResult result = knowing.parse("production.yaml", text);
+
+    assertThat(result.errors())
+        .singleElement()
+        .hasToString(
+            "production.yaml:13:11: spec.process.port: port 8080 is the operator's own HTTP port;"
+                + " choose another port for the app");
+    assertThat(knowing.parse("production.yaml", apart("production", 8081)).isValid()).isTrue();
+  }
+
+  @Test
+  void quotesAtMostAShortRedactedExcerptOfAValueInAMessage() {
+    String secret = "CANARY_SECRET=" + "s3cr3t".repeat(20);
+    String url = "https://deploy:hunter2@git.example.com/" + "x".repeat(80);
+    String text =
+        minimal("production")
+            .replace("commit: " + COMMIT_A, "commit: " + secret)
+            .replace("apiVersion: sylvan.io/v1", "apiVersion: " + url);
+
+    SpecParseResult result = parser.parse("production.yaml", text);
+
+    assertThat(result.errors()).hasSize(2);
+    for (SpecError error : result.errors()) {
+      assertThat(error.message()).doesNotContain("s3cr3t", "hunter2");
+      String quoted = error.message().substring(error.message().indexOf("got '") + 5);
+      assertThat(quoted.substring(0, quoted.indexOf("'")))
+          .hasSizeLessThanOrEqualTo(Excerpt.MAX_CHARS + 3);
+    }
+    assertThat(result.errors().get(0).message())
+        .contains("got 'https://***@git.example.com/xxxxxxxxxx")
+        .contains("(" + url.length() + " characters)");
+    assertThat(result.errors().get(1).message()).contains("got 'CANARY_SECRET=***'");
+    // A file that is no spec at all (an env file) is not echoed either.
+    SpecParseResult envFile = parser.parse("production.yaml", secret + "\n");
+    assertThat(envFile.errors().get(0).toString()).doesNotContain("s3cr3t");
+  }
+
+  @Test
+  void holdsBackTheLaterOfTwoEnvironmentsThatShareAPortAnAppNameOrARoot() {
+    String alpha = apart("alpha", 3001);
+    String bravo =
+        minimal("bravo")
+                .replace("  environment: bravo\n", "  environment: bravo\n  name: alpha-app\n")
+                .replace("/srv/sylvan/bravo", "/srv/sylvan/alpha")
+            + "  process:\n    port: 3001\n";
+
+    SpecSnapshot snapshot = parseAll("bravo.yaml", bravo, "alpha.yaml", alpha);
+
+    assertThat(snapshot.valid()).containsOnlyKeys("alpha");
+    SpecSnapshot.InvalidSpec held = snapshot.invalid().get(0);
+    assertThat(held.environment()).isEqualTo("bravo");
+    assertThat(held.problem()).isEqualTo(SpecSnapshot.Problem.CONFLICT);
+    assertThat(held.errors())
+        .extracting(SpecError::toString)
+        .containsExactly(
+            "bravo.yaml:13:11: spec.process.port: port 3001 is also used by environment 'alpha'"
+                + " (alpha.yaml:13:11); ports must be unique: this environment is not reconciled"
+                + " until that is resolved, and 'alpha', declared in an earlier file, keeps"
+                + " running",
+            "bravo.yaml:5:9: metadata.name: PM2 app name 'alpha-app' is also used by environment"
+                + " 'alpha' (alpha.yaml:5:9); PM2 app names must be unique: this environment is not"
+                + " reconciled until that is resolved, and 'alpha', declared in an earlier file,"
+                + " keeps running",
+            "bravo.yaml:11:11: spec.target.root: target root /srv/sylvan/alpha is also used by"
+                + " environment 'alpha' (alpha.yaml:11:11); target roots must be distinct and not"
+                + " inside one another: this environment is not reconciled until that is resolved,"
+                + " and 'alpha', declared in an earlier file, keeps running");
+  }
+
+  @Test
+  void treatsNestedTargetRootsAndDefaultPortsAsCollisions() {
+    String outer = apart("alpha", 3001);
+    String inner = apart("bravo", 3002).replace("/srv/sylvan/bravo", "/srv/sylvan/alpha/bravo");
+    String defaults = minimal("charlie");
+    String other =
+        minimal("delta").replace("  environment: delta\n", "  environment: delta\n  name: d\n");
+
+    SpecSnapshot snapshot =
+        parseAll(
+            "alpha.yaml",
+            outer,
+            "bravo.yaml",
+            inner,
+            "charlie.yaml",
+            defaults,
+            "delta.yaml",
+            other);
+
+    assertThat(snapshot.valid()).containsOnlyKeys("alpha", "charlie");
+    assertThat(snapshot.invalid().get(0).errors())
+        .singleElement()
+        .satisfies(e -> assertThat(e.message()).contains("(nested with /srv/sylvan/alpha)"));
+    // delta leaves its port at the default, as charlie does: reported where the spec names itself.
+    assertThat(snapshot.invalid().get(1).errors())
+        .singleElement()
+        .hasToString(
+            "delta.yaml:4:16: spec.process.port: port 3000 is also used by environment 'charlie'"
+                + " (charlie.yaml:4:16); ports must be unique: this environment is not reconciled"
+                + " until that is resolved, and 'charlie', declared in an earlier file, keeps"
+                + " running");
   }
 
   /** Parses files given as name, content, name, content, ... in that order. */
