@@ -69,6 +69,38 @@ class ValidateCommandTest {
   }
 
   @Test
+  void environmentsSharingAPortAreReportedWithTheOtherFileAndALinkIsNotRead(@TempDir Path dir)
+      throws IOException {
+    String production = example("production");
+    Files.writeString(dir.resolve("production.yaml"), production);
+    String staging =
+        example("test")
+            .replace("environment: test", "environment: staging")
+            .replace("3334", "3333");
+    Files.writeString(dir.resolve("staging.yaml"), staging);
+    Path canary = dir.resolve("outside.env");
+    Files.writeString(canary, "CANARY_SECRET=cli-canary-4711\n");
+    Files.createSymbolicLink(dir.resolve("leak.yaml"), canary);
+
+    Ctl result = Ctl.run("validate", dir.toString());
+
+    assertThat(result.exitCode()).isEqualTo(1);
+    assertThat(result.err())
+        .contains(
+            dir.resolve("staging.yaml")
+                + ":"
+                + position(staging, "port: ")
+                + ": spec.process.port: port 3333 is also used by environment 'production' ("
+                + dir.resolve("production.yaml")
+                + ":"
+                + position(production, "port: ")
+                + ")")
+        .contains(dir.resolve("leak.yaml") + ":1:1: (file): ")
+        .contains("is a symbolic link; spec files must be regular files")
+        .doesNotContain("cli-canary-4711");
+  }
+
+  @Test
   void aPathThatDoesNotExistOrHoldsNoSpecsFails(@TempDir Path dir) {
     assertThat(Ctl.run("validate", dir.resolve("missing").toString()).exitCode()).isEqualTo(1);
 

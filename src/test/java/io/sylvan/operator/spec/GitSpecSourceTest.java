@@ -105,6 +105,40 @@ class GitSpecSourceTest {
   }
 
   @Test
+  void rejectsASymlinkCommittedToTheSpecFolderWithoutReadingIt() throws Exception {
+    Path canary = tmp.resolve("outside/.env");
+    Files.createDirectories(canary.getParent());
+    Files.writeString(canary, "CANARY_SECRET=git-canary-4711\n");
+    Files.createSymbolicLink(repo.resolve("deploy-specs/leak.yaml"), canary);
+    Files.createSymbolicLink(repo.resolve("linked-specs"), canary.getParent());
+    commitAll("a link to a file outside the repository");
+
+    SpecSnapshot snapshot = source("main").load();
+
+    assertThat(snapshot.valid()).containsOnlyKeys("production");
+    assertThat(snapshot.invalid())
+        .singleElement()
+        .satisfies(
+            invalid -> {
+              assertThat(invalid.file()).isEqualTo("leak.yaml");
+              assertThat(invalid.errors())
+                  .singleElement()
+                  .hasToString(
+                      "leak.yaml:1:1: (file): leak.yaml is a symbolic link; spec files must be"
+                          + " regular files");
+            });
+    assertThat(snapshot.toString()).doesNotContain("git-canary-4711");
+    // A spec folder committed as a link to a folder outside the repository is refused whole.
+    GitSpecSource linked =
+        new GitSpecSource(
+            repo.toString(), "main", "linked-specs", tmp.resolve("other"), Duration.ofSeconds(20));
+    assertThatThrownBy(linked::load)
+        .isInstanceOf(SpecSourceException.class)
+        .hasMessageContaining("symbolic link that leaves the repository")
+        .hasMessageNotContaining("git-canary-4711");
+  }
+
+  @Test
   void redactsCredentialsInAnyUrl() {
     assertThat(GitSpecSource.redact("fatal: https://u:p@host/x and ssh://git@host/y"))
         .isEqualTo("fatal: https://***@host/x and ssh://***@host/y");
@@ -121,7 +155,11 @@ class GitSpecSourceTest {
     Path file = repo.resolve("deploy-specs/" + environment + ".yaml");
     Files.createDirectories(file.getParent());
     Files.writeString(file, content);
-    git(repo, "add", "deploy-specs");
+    commitAll(message);
+  }
+
+  private void commitAll(String message) throws Exception {
+    git(repo, "add", "-A");
     git(
         repo,
         "-c",

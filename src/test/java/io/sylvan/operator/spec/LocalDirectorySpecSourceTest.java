@@ -5,9 +5,11 @@ import static io.sylvan.operator.spec.SpecFixtures.apart;
 import static io.sylvan.operator.spec.SpecFixtures.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +75,33 @@ class LocalDirectorySpecSourceTest {
     assertThat(snapshot.invalid().get(0).errors())
         .singleElement()
         .hasToString("huge.yaml:1:1: (file): the file is larger than 256 KiB");
+  }
+
+  @Test
+  void rejectsASymlinkedSpecFileOrAFifoWithoutReadingIt(@TempDir Path outside) throws Exception {
+    Path canary = outside.resolve(".env");
+    Files.writeString(canary, "CANARY_SECRET=local-canary-4711\n");
+    Files.writeString(dir.resolve("production.yaml"), minimal("production"));
+    Files.createSymbolicLink(dir.resolve("leak.yaml"), canary);
+    Files.createSymbolicLink(dir.resolve("dangling.yml"), outside.resolve("missing"));
+    Process mkfifo = new ProcessBuilder("mkfifo", dir.resolve("pipe.yaml").toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+
+    // Opening the FIFO would block until someone writes to it: the load must not.
+    SpecSnapshot snapshot =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(10), () -> new LocalDirectorySpecSource(dir).load());
+
+    assertThat(snapshot.valid()).containsOnlyKeys("production");
+    assertThat(snapshot.invalid())
+        .extracting(i -> i.errors().get(0).toString())
+        .containsExactly(
+            "dangling.yml:1:1: (file): dangling.yml is a symbolic link; spec files must be regular"
+                + " files",
+            "leak.yaml:1:1: (file): leak.yaml is a symbolic link; spec files must be regular files",
+            "pipe.yaml:1:1: (file): pipe.yaml is not a regular file (a FIFO, device or folder);"
+                + " spec files must be regular files");
+    assertThat(snapshot.toString()).doesNotContain("local-canary-4711");
   }
 
   @Test
