@@ -4,10 +4,13 @@ import static io.sylvan.operator.spec.SpecFixtures.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import org.eclipse.microprofile.config.Config;
 import org.junit.jupiter.api.Test;
 
 class SpecCatalogTest {
@@ -64,6 +67,35 @@ class SpecCatalogTest {
     assertThat(catalog.current()).get().extracting(SpecSnapshot::revision).isEqualTo("r2");
     assertThat(catalog.lastError()).isEmpty();
     assertThat(catalog.sourceDescription()).isEqualTo("scripted");
+  }
+
+  @Test
+  void reservesTheOperatorsHttpPortAndALocalDatabasesPort() {
+    Config config =
+        new SmallRyeConfigBuilder()
+            .withSources(
+                new PropertiesConfigSource(
+                    Map.of(
+                        "quarkus.http.port", "8080",
+                        "quarkus.datasource.jdbc.url",
+                            "jdbc:postgresql://localhost:54321/postgres"),
+                    "test",
+                    500))
+            .build();
+
+    assertThat(SpecCatalog.reservedPorts(config))
+        .containsOnlyKeys(8080, 54321)
+        .hasEntrySatisfying(8080, v -> assertThat(v).contains("quarkus.http.port"));
+
+    Config remoteDatabase =
+        new SmallRyeConfigBuilder()
+            .withSources(
+                new PropertiesConfigSource(
+                    Map.of("quarkus.datasource.jdbc.url", "jdbc:postgresql://db.internal:5432/ops"),
+                    "test",
+                    500))
+            .build();
+    assertThat(SpecCatalog.reservedPorts(remoteDatabase)).isEmpty();
   }
 
   @Test
