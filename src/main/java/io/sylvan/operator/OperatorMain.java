@@ -21,8 +21,11 @@ public final class OperatorMain {
 
   private static final Logger LOG = Logger.getLogger(OperatorMain.class);
 
-  /** Longest the database waits for Quarkus to stop on SIGTERM before it stops anyway. */
-  private static final long QUARKUS_STOP_WAIT_SECONDS = 20;
+  /**
+   * Longest the database waits for Quarkus to stop on SIGTERM before it stops anyway: above the two
+   * worker pools' grace (2 x WorkerPools.STOP_GRACE), under systemd's TimeoutStopSec.
+   */
+  private static final long QUARKUS_STOP_WAIT_SECONDS = 15;
 
   private OperatorMain() {}
 

@@ -109,12 +109,17 @@ public final class EmbeddedDatabase implements AutoCloseable {
     if (zonkyClosed != null) {
       zonkyClosed.set(false);
     }
+    long t0 = System.nanoTime();
+    // Quarkus has stopped, and its logging with it: these lines go to stdout (the journal).
     try {
       postgres.close();
-      LOG.infof("Embedded PostgreSQL stopped (%s)", dataDirectory);
+      System.out.printf(
+          "Embedded PostgreSQL stopped (%s) in %d ms%n",
+          dataDirectory, (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException e) {
-      LOG.warnf("Embedded PostgreSQL did not stop cleanly: %s", e.getMessage());
+      System.out.printf("Embedded PostgreSQL did not stop cleanly: %s%n", e.getMessage());
     }
+    System.out.flush();
   }
 
   /** A {@code postmaster.pid} whose process is a live postgres means a crashed operator left it. */
