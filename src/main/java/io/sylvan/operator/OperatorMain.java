@@ -6,19 +6,26 @@ import io.sylvan.operator.state.EmbeddedDatabase;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
  * Entry point: starts the embedded PostgreSQL when no datasource URL is configured, runs the
- * operator, then stops the database after Quarkus has shut down (so no postgres outlives us).
+ * operator, then stops the database after Quarkus has shut down (so no postgres outlives us, and
+ * nothing still recording a deployment loses its database).
  */
 @QuarkusMain
 public final class OperatorMain {
 
   private static final Logger LOG = Logger.getLogger(OperatorMain.class);
-  private static final long QUARKUS_STOP_WAIT_SECONDS = 30;
+
+  /**
+   * Longest the database waits for Quarkus to stop on SIGTERM before it stops anyway: above the two
+   * worker pools' grace (2 x WorkerPools.STOP_GRACE), under systemd's TimeoutStopSec.
+   */
+  private static final long QUARKUS_STOP_WAIT_SECONDS = 15;
 
   private OperatorMain() {}
 
@@ -36,23 +43,39 @@ public final class OperatorMain {
             .getOptionalValue("sylvan.database.embedded-dir", Path.class)
             .orElse(dataDir.resolve("postgres"));
     int port = config.getOptionalValue("sylvan.database.embedded-port", Integer.class).orElse(0);
+    boolean durable =
+        config.getOptionalValue("sylvan.database.embedded-durable", Boolean.class).orElse(true);
     long t0 = System.nanoTime();
-    EmbeddedDatabase db = EmbeddedDatabase.start(pgDir, port);
+    EmbeddedDatabase db = EmbeddedDatabase.start(pgDir, port, durable);
     LOG.infof(
-        "Database: embedded PostgreSQL 15 on localhost:%d, data in %s (started in %d ms)",
-        db.port(), db.dataDirectory(), (System.nanoTime() - t0) / 1_000_000);
+        "Database: embedded PostgreSQL 15 on localhost:%d, data in %s (started in %d ms%s)",
+        db.port(),
+        db.dataDirectory(),
+        (System.nanoTime() - t0) / 1_000_000,
+        durable ? "" : "; not durable: sylvan.database.embedded-durable=false");
     System.setProperty("quarkus.datasource.jdbc.url", db.jdbcUrl());
     System.setProperty("quarkus.datasource.username", "postgres");
     System.setProperty("quarkus.datasource.password", "postgres");
-    // On SIGTERM, Quarkus stops in its own shutdown hook, concurrently with this one: wait for it
-    // (bounded) so nothing still writing loses its database, then stop PostgreSQL. Quarkus.run
-    // returns only after its shutdown completed. close() is idempotent.
+    System.exit(runThenStop(db, args));
+  }
+
+  /**
+   * Runs Quarkus, then stops {@code db}; returns the exit code. On SIGTERM the JVM runs every
+   * shutdown hook at once: Quarkus stops in its own hook, and this thread's {@code Quarkus.run}
+   * returns once that stop is complete. Quarkus' default exit handler would call {@code
+   * System.exit} inside {@code Quarkus.run}, which blocks while hooks run, so the database hook
+   * waiting for this thread would wait its whole bound (the old 30 s stop): the handler only keeps
+   * the code, and {@code System.exit} is called after the database is stopped (during SIGTERM it
+   * then blocks harmlessly until the hooks end and the JVM halts).
+   */
+  static int runThenStop(EmbeddedDatabase db, String... args) {
     CountDownLatch quarkusStopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   try {
+                    // Bounded: a Quarkus stop that hangs must not keep PostgreSQL running.
                     quarkusStopped.await(QUARKUS_STOP_WAIT_SECONDS, TimeUnit.SECONDS);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -60,12 +83,14 @@ public final class OperatorMain {
                   db.close();
                 },
                 "embedded-postgres-stop"));
+    AtomicInteger exitCode = new AtomicInteger();
     try {
-      Quarkus.run(args);
+      Quarkus.run(null, (code, cause) -> exitCode.set(code), args);
     } finally {
-      quarkusStopped.countDown();
       db.close();
+      quarkusStopped.countDown();
     }
+    return exitCode.get();
   }
 
   /** Drops credentials from a JDBC URL before it is logged. */

@@ -12,6 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -132,6 +136,59 @@ class EmbeddedDatabaseIT {
   }
 
   @Test
+  void stopsWithinTenSecondsOfSigtermAndStopsItsDatabaseOnlyAfterQuarkus() throws Exception {
+    int port = freePort();
+    Path log = work.resolve("operator-stop.log");
+    Process operator = start(port, Map.of(), log);
+    awaitReady(operator, port, log);
+
+    double seconds = stopAndTime(operator);
+    String line = String.format("SIGTERM to exit (idle, embedded database): %.2f s%n", seconds);
+    System.out.print(line);
+    Files.writeString(
+        Path.of("target", "embedded-database-stop-idle.txt"), line, StandardCharsets.UTF_8);
+
+    assertThat(seconds).as("seconds from SIGTERM to exit").isLessThan(10);
+    assertThat(postgresPidsUsing(dataDir)).as("postgres left after SIGTERM").isEmpty();
+    String text = Files.readString(log);
+    int quarkusStopped = text.indexOf(" stopped in ");
+    int databaseStopped = text.indexOf("Embedded PostgreSQL stopped");
+    assertThat(quarkusStopped).as("Quarkus logged its stop; log:\n%s", text).isPositive();
+    assertThat(databaseStopped)
+        .as("the database stops after Quarkus; log:\n%s", text)
+        .isGreaterThan(quarkusStopped);
+  }
+
+  @Test
+  void theOperatorsEmbeddedDatabaseRunsWithFsyncSynchronousCommitAndFullPageWritesOn()
+      throws Exception {
+    int port = freePort();
+    int pgPort = freePort();
+    Path log = work.resolve("operator-durable.log");
+    Process operator =
+        start(port, Map.of("SYLVAN_DATABASE_EMBEDDED_PORT", Integer.toString(pgPort)), log);
+    awaitReady(operator, port, log);
+
+    Map<String, String> settings = new HashMap<>();
+    try (Connection c =
+            DriverManager.getConnection(
+                "jdbc:postgresql://localhost:" + pgPort + "/postgres", "postgres", "postgres");
+        Statement st = c.createStatement()) {
+      for (String name : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+        try (ResultSet rs = st.executeQuery("SHOW " + name)) {
+          rs.next();
+          settings.put(name, rs.getString(1));
+        }
+      }
+    }
+    assertThat(settings)
+        .containsEntry("fsync", "on")
+        .containsEntry("synchronous_commit", "on")
+        .containsEntry("full_page_writes", "on");
+    stop(operator);
+  }
+
+  @Test
   void an_external_database_that_does_not_answer_makes_readiness_down_not_a_crash_loop()
       throws Exception {
     int port = freePort();
@@ -227,6 +284,18 @@ class EmbeddedDatabaseIT {
       }
     }
     throw new AssertionError("no answer on " + path + "; log:\n" + Files.readString(log));
+  }
+
+  /** SIGTERM; the seconds until the process exited (killed after 60 s). */
+  static double stopAndTime(Process p) throws InterruptedException {
+    long t0 = System.nanoTime();
+    p.destroy();
+    boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (!exited) {
+      p.destroyForcibly();
+    }
+    return seconds;
   }
 
   void stop(Process p) throws InterruptedException {

@@ -83,6 +83,13 @@ public interface OperatorConfig {
     /** Its port on localhost; 0 picks a free one at each start. */
     @WithDefault("0")
     int embeddedPort();
+
+    /**
+     * fsync, synchronous_commit and full_page_writes on, so a committed deployment survives a power
+     * loss. {@code false} trades that for speed: for tests only.
+     */
+    @WithDefault("true")
+    boolean embeddedDurable();
   }
 
   interface Auth {

@@ -42,6 +42,9 @@ public class DeploymentRunner {
   private static final Logger LOG = Logger.getLogger(DeploymentRunner.class);
   private static final DateTimeFormatter LOG_TS = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
 
+  /** The error code of a deployment cut short because the operator was stopped (SIGTERM). */
+  public static final String OPERATOR_STOPPED = "OPERATOR_STOPPED";
+
   /** Identifies this operator process in deployment rows (crash recovery). */
   public static final String OPERATOR_ID = ManagementFactory.getRuntimeMXBean().getName();
 
@@ -135,7 +138,8 @@ public class DeploymentRunner {
     try (EnvironmentLock.Held lock = prepared.lock();
         DeploymentLog log = ctx.log()) {
       if (ctx.type() == DeploymentType.ROLLBACK) {
-        return finishActivation(ctx, runSteps(ctx, prepared.steps(), Phase.ROLLBACK));
+        Optional<Failure> failure = runSteps(ctx, prepared.steps(), Phase.ROLLBACK);
+        return stoppedBy(failure) ? stopped(ctx, failure.get()) : finishActivation(ctx, failure);
       }
       boolean activation = prepared.steps().size() < PipelineSteps.update().size();
       log.info(
@@ -147,14 +151,19 @@ public class DeploymentRunner {
               + ctx.environment()
               + optionsText(ctx.options()));
       Optional<Failure> failure = runSteps(ctx, prepared.steps(), null);
+      if (stoppedBy(failure)) {
+        return stopped(ctx, failure.get());
+      }
       return failure.isEmpty() ? succeed(ctx) : fail(ctx, failure.get());
     } catch (RuntimeException e) {
+      // Interrupted while recording: clear the flag so the record below reaches the database.
+      boolean stopping = Thread.interrupted();
       LOG.errorf(e, "deployment %d of %s crashed", ctx.deploymentId(), ctx.environment());
       recorder.finish(
           ctx.deploymentId(),
           DeploymentStatus.FAILED,
           d -> {
-            d.errorCode = "INTERNAL";
+            d.errorCode = stopping ? OPERATOR_STOPPED : "INTERNAL";
             d.errorMessage = ctx.log().redacted(String.valueOf(e.getMessage()));
           });
       return new DeploymentOutcome(
@@ -169,6 +178,14 @@ public class DeploymentRunner {
     for (Step step : steps) {
       seq++;
       Phase phase = phaseOverride != null ? phaseOverride : step.phase();
+      if (Thread.interrupted()) {
+        // The operator is stopping: stop at this step boundary.
+        return Optional.of(
+            new Failure(
+                step,
+                step.phase(),
+                new StepFailure(OPERATOR_STOPPED, "the operator was stopped before this step")));
+      }
       Optional<String> skip = step.skipReason(ctx);
       if (skip.isPresent()) {
         recorder.stepSkipped(ctx.deploymentId(), seq, step.name(), phase.name(), skip.get());
@@ -183,6 +200,9 @@ public class DeploymentRunner {
         ctx.log().step(step.name(), took);
         recorder.stepFinished(stepId, StepStatus.COMPLETED, ctx.log().redacted(output), null);
       } catch (StepFailure f) {
+        if (Thread.interrupted()) {
+          return Optional.of(stepStopped(ctx, step, stepId, f.output()));
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         ctx.log().step(step.name() + " FAILED", took);
         ctx.log().error(step.name() + ": " + f.getMessage());
@@ -193,6 +213,9 @@ public class DeploymentRunner {
             ctx.log().redacted(f.getMessage()));
         return Optional.of(new Failure(step, step.phase(), f));
       } catch (RuntimeException e) {
+        if (Thread.interrupted()) {
+          return Optional.of(stepStopped(ctx, step, stepId, null));
+        }
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         ctx.log().error(step.name() + ": " + message);
         recorder.stepFinished(stepId, StepStatus.FAILED, null, ctx.log().redacted(message));
@@ -200,6 +223,45 @@ public class DeploymentRunner {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The operator is stopping (SIGTERM interrupts the pipeline worker; a running command was killed
+   * with its process tree): the step is recorded as failed, with the flag cleared so the records
+   * reach the database before it stops. The flag is not set again: the worker's pool is shutting
+   * down, and the reconcile that ran this still records its outcome.
+   */
+  private Failure stepStopped(DeploymentContext ctx, Step step, long stepId, String output) {
+    String message = "the operator was stopped during this step";
+    ctx.log().error(step.name() + ": " + message);
+    recorder.stepFinished(stepId, StepStatus.FAILED, ctx.log().redacted(output), message);
+    return new Failure(step, step.phase(), new StepFailure(OPERATOR_STOPPED, message));
+  }
+
+  private static boolean stoppedBy(Optional<Failure> failure) {
+    return failure.isPresent() && OPERATOR_STOPPED.equals(failure.get().error().code());
+  }
+
+  /**
+   * Records a deployment cut short by the operator's stop as failed, without a rollback (the
+   * operator is going away; the next start reconciles the environment again).
+   */
+  private DeploymentOutcome stopped(DeploymentContext ctx, Failure failure) {
+    String message = failure.step().name() + ": " + failure.error().getMessage();
+    recorder.finish(ctx.deploymentId(), DeploymentStatus.FAILED, d -> fillError(ctx, d, failure));
+    environments.update(
+        ctx.environment(),
+        e -> {
+          e.setCondition(
+              Condition.RECONCILING,
+              true,
+              Reasons.OPERATOR_RESTARTED,
+              message + "; reconciled again when the operator starts");
+          e.observedAt = Instant.now();
+        });
+    ctx.log().warn("Deployment stopped (" + message + "); nothing is rolled back");
+    return new DeploymentOutcome(
+        ctx.deploymentId(), DeploymentOutcome.Result.HALTED, OPERATOR_STOPPED, message, null);
   }
 
   private DeploymentOutcome succeed(DeploymentContext ctx) {

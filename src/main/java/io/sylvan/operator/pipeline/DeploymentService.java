@@ -1,19 +1,20 @@
 package io.sylvan.operator.pipeline;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.spec.SpecSourceException;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.Trigger;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -85,9 +86,8 @@ public class DeploymentService {
             : "no environment named '" + environment + "'");
   }
 
-  @PreDestroy
-  void stop() throws InterruptedException {
-    workers.shutdown();
-    workers.awaitTermination(5, TimeUnit.SECONDS);
+  /** On a ShutdownEvent, not at bean destruction: a stopping run still needs the datasource. */
+  void stop(@Observes ShutdownEvent ev) {
+    WorkerPools.stop(workers, "a deployment");
   }
 }

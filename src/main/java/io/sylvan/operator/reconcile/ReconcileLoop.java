@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.spec.SpecSourceException;
@@ -70,7 +71,7 @@ public class ReconcileLoop {
 
   void onStop(@Observes ShutdownEvent ev) {
     stopping = true;
-    workers.shutdownNow();
+    WorkerPools.stop(workers, "a reconcile");
   }
 
   /** The loop's heartbeat; liveness fails when it stops beating. */

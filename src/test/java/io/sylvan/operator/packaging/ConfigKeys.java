@@ -10,14 +10,17 @@ import java.util.TreeSet;
 /**
  * The operator's real configuration keys, for checking the environment variables that packaging
  * files set: every {@code sylvan.*} key derived from {@link OperatorConfig} (method names in
- * kebab-case, as SmallRye Config maps them), the two embedded-database keys {@code OperatorMain}
- * reads, and the Quarkus keys the docs tell people to set.
+ * kebab-case, as SmallRye Config maps them), the embedded-database keys {@code OperatorMain} reads,
+ * and the Quarkus keys the docs tell people to set.
  */
 public final class ConfigKeys {
 
   /** Read directly by {@code OperatorMain} before Quarkus starts, not part of the mapping. */
   static final Set<String> EXTRA_SYLVAN =
-      Set.of("sylvan.database.embedded-dir", "sylvan.database.embedded-port");
+      Set.of(
+          "sylvan.database.embedded-dir",
+          "sylvan.database.embedded-port",
+          "sylvan.database.embedded-durable");
 
   /** The Quarkus keys documented in docs/configuration.md and used by the packaging files. */
   public static final Set<String> QUARKUS =

@@ -119,6 +119,20 @@ public final class OperatorProcess implements AutoCloseable {
     }
   }
 
+  /** SIGTERM; the seconds until the process exited (killed with -9 after 60 s). */
+  public double stopAndTime() {
+    long t0 = System.nanoTime();
+    process.destroy();
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
   /** kill -9: no shutdown hook, no chance to record anything. */
   public void kill() {
     if (process != null && process.isAlive()) {
