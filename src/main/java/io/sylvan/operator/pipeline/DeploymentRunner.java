@@ -410,7 +410,7 @@ public class DeploymentRunner {
                 target.get().commit,
                 DeploymentType.ROLLBACK,
                 DeployOptions.NONE,
-                Trigger.API,
+                Trigger.AUTO_ROLLBACK,
                 null,
                 target.get().release,
                 failed.releases().current(),
@@ -572,6 +572,14 @@ public class DeploymentRunner {
         e -> {
           if (type != DeploymentType.ROLLBACK) {
             e.lastAttemptedCommit = commit;
+            if (e.condition(Condition.STALLED).map(Condition::status).orElse(false)) {
+              // An earlier failure's stall no longer describes the environment once this runs.
+              e.setCondition(
+                  Condition.STALLED,
+                  false,
+                  Reasons.PROGRESSING,
+                  type.wire() + " to " + commit.substring(0, 12) + " started");
+            }
           }
           e.health = e.health == AppHealth.UNKNOWN ? AppHealth.PROGRESSING : e.health;
           e.setCondition(

@@ -1,9 +1,12 @@
 package io.sylvan.operator.pipeline;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
@@ -12,6 +15,9 @@ import java.util.Optional;
  * to runs with the variables it ran with.
  */
 final class RestoreEnvStep implements Step {
+
+  /** Symlinks followed to find the file an admin's link points to; more is a loop. */
+  private static final int MAX_LINKS = 20;
 
   @Override
   public String name() {
@@ -40,13 +46,60 @@ final class RestoreEnvStep implements Step {
       if (Files.isRegularFile(to) && Files.mismatch(from, to) == -1) {
         return "env file unchanged since the backup";
       }
-      Path tmp = to.resolveSibling(to.getFileName() + ".restore");
-      Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // An env file an admin made a symlink stays one: the content goes to the link's target.
+      Path file = linkTarget(to);
+      write(Files.readAllBytes(from), file);
+      String restored = "restored " + to.getFileName() + " from " + from.getParent().getFileName();
+      return file.equals(to.toAbsolutePath())
+          ? restored
+          : restored + " (through the symlink to " + file + ")";
     } catch (IOException e) {
       throw new StepFailure("RESTORE_ENV_FAILED", "cannot restore " + to + ": " + e.getMessage());
     }
-    return "restored " + to.getFileName() + " from " + ctx.backupPath().get().getFileName();
+  }
+
+  /** The file {@code path} finally names: itself, or where its chain of symlinks ends. */
+  static Path linkTarget(Path path) throws IOException {
+    Path p = path.toAbsolutePath();
+    for (int i = 0; i < MAX_LINKS; i++) {
+      if (!Files.isSymbolicLink(p)) {
+        return p;
+      }
+      p = p.resolveSibling(Files.readSymbolicLink(p));
+    }
+    throw new IOException("too many levels of symbolic links at " + path);
+  }
+
+  /**
+   * Replaces {@code file} atomically with {@code content}, mode 600 from the start (it holds
+   * secrets); in place when its folder does not let us create the temporary file beside it.
+   */
+  private static void write(byte[] content, Path file) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".restore");
+    try {
+      Files.deleteIfExists(tmp);
+      Files.createFile(
+          tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (AccessDeniedException e) {
+      Files.write(
+          file,
+          content,
+          StandardOpenOption.CREATE,
+          StandardOpenOption.TRUNCATE_EXISTING,
+          StandardOpenOption.WRITE,
+          LinkOption.NOFOLLOW_LINKS);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (IOException notOwner) {
+        // An admin's file in an admin's folder keeps the mode the admin gave it.
+      }
+      return;
+    }
+    try {
+      Files.write(tmp, content);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
   }
 }

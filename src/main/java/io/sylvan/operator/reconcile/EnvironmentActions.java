@@ -54,13 +54,24 @@ public class EnvironmentActions {
 
   /**
    * Rolls back to {@code to}, or to the newest earlier good release still on disk, and pins the
-   * environment there until the spec names another commit. Returns the commit.
+   * environment there until the spec names another commit. Returns the commit. Rolling back to the
+   * commit that already serves is refused (a conflict) and changes nothing.
    */
   public String rollback(String env, String to) throws ActionException {
     DeploySpec spec = spec(env);
     Releases releases = new Releases(spec.spec().target().root());
     EnvironmentState state = state(env);
     String target = to != null ? resolve(releases, to) : previousGood(releases, state);
+    if (releases.current().flatMap(Releases::revision).filter(target::equals).isPresent()
+        && !deploying(env)) {
+      // Pinning the serving commit would change nothing but show the environment OutOfSync.
+      throw new ActionException(
+          env
+              + " already serves "
+              + target.substring(0, 12)
+              + "; nothing to roll back, nothing changed",
+          true);
+    }
     environments.update(
         env,
         e -> {
@@ -144,6 +155,16 @@ public class EnvironmentActions {
       throw new ActionException(to + " is ambiguous: " + matches, true);
     }
     return matches.get(0);
+  }
+
+  /** A deployment runs now: what serves may change, so a rollback to it is not a no-op. */
+  private static boolean deploying(String env) {
+    return QuarkusTransaction.requiringNew()
+            .call(
+                () ->
+                    Deployment.count(
+                        "environment = ?1 and status = ?2", env, DeploymentStatus.IN_PROGRESS))
+        > 0;
   }
 
   /** The newest successful deployment of another commit whose release is still on disk. */

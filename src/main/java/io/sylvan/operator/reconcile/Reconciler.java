@@ -131,6 +131,7 @@ public class Reconciler {
     if (target.equals(state.failedCommit)) {
       return stalledOnFailedCommit(env, state, interval);
     }
+    unstall(env, state, target);
     if (spec.spec().reconcile().mode() == DeploySpec.Reconcile.Mode.WARN) {
       environments.update(
           env,
@@ -180,7 +181,7 @@ public class Reconciler {
                 state.lastGoodCommit,
                 good.get(),
                 DeploymentType.ROLLBACK,
-                Trigger.STARTUP,
+                Trigger.AUTO_ROLLBACK,
                 revision,
                 null);
         DeploymentOutcome o = runner.execute(p);
@@ -288,28 +289,50 @@ public class Reconciler {
 
   private ReconcileResult stalledOnFailedCommit(
       String env, EnvironmentState state, Duration interval) {
+    String failed = Observation.short12(state.failedCommit);
+    // A Stalled condition is kept only when it describes this commit's failure.
     String reason =
         state
             .condition(Condition.STALLED)
-            .filter(Condition::status)
+            .filter(c -> describes(c, failed))
             .map(Condition::reason)
             .orElse(Reasons.ROLLED_BACK);
     environments.update(
         env,
         e -> {
           e.sync = SyncStatus.OUT_OF_SYNC;
-          if (e.condition(Condition.STALLED).map(c -> !c.status()).orElse(true)) {
+          if (!e.condition(Condition.STALLED).map(c -> describes(c, failed)).orElse(false)) {
             e.setCondition(
                 Condition.STALLED,
                 true,
                 reason,
                 "commit "
-                    + Observation.short12(e.failedCommit)
+                    + failed
                     + " failed before; not retried until the spec names another commit or a person syncs");
           }
         });
-    return ReconcileResult.stalled(
-        interval, reason, "commit " + Observation.short12(state.failedCommit) + " failed before");
+    return ReconcileResult.stalled(interval, reason, "commit " + failed + " failed before");
+  }
+
+  private static boolean describes(Condition stalled, String shortCommit) {
+    return stalled.status() && stalled.message() != null && stalled.message().contains(shortCommit);
+  }
+
+  /**
+   * The desired commit is not the one that failed: a Stalled condition left by that earlier failure
+   * no longer describes the environment (Stalled tells about the current failure only).
+   */
+  private void unstall(String env, EnvironmentState state, String target) {
+    if (state.condition(Condition.STALLED).map(Condition::status).orElse(false)) {
+      environments.update(
+          env,
+          e ->
+              e.setCondition(
+                  Condition.STALLED,
+                  false,
+                  Reasons.PROGRESSING,
+                  "reconciling " + Observation.short12(target) + ", which has not failed"));
+    }
   }
 
   private DeploymentOutcome act(
@@ -382,7 +405,10 @@ public class Reconciler {
                     Condition.STALLED,
                     true,
                     reason,
-                    o.message()
+                    "commit "
+                        + Observation.short12(target)
+                        + " failed: "
+                        + o.message()
                         + "; not retried until the spec names another commit or a person syncs");
               });
           notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());

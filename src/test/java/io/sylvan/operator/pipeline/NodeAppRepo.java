@@ -23,6 +23,8 @@ public final class NodeAppRepo {
       // Fixture build: writes a build marker and, like careless builds do, prints the env file.
       const fs = require('fs');
       if (fs.existsSync('.env.local')) console.log('env at build time:\\n' + fs.readFileSync('.env.local', 'utf8'));
+      // Stands in for an admin editing the shared env file while a deployment runs.
+      if (fs.existsSync('EDIT_ENV')) fs.appendFileSync('.env.local', 'EDITED_DURING_DEPLOY=yes\\n');
       if (fs.existsSync('BUILD_FAIL')) { console.error('fixture build failed on purpose'); process.exit(1); }
       // A stand-in for Next's build cache (.next/cache): counts the builds it has seen. A damaged
       // cache is faked with a marker file, as a real one cannot be damaged on demand.
@@ -95,6 +97,20 @@ public final class NodeAppRepo {
     Files.delete(dir.resolve("UNHEALTHY"));
     run("git", "rm", "-q", "--cached", "--ignore-unmatch", "UNHEALTHY");
     return sha;
+  }
+
+  /**
+   * A commit whose /api/health answers 500 and whose build appends a line to the env file (through
+   * the release's link to the shared one), as if someone edited it during the deployment.
+   */
+  public String commitUnhealthyEditingTheEnvFile() throws IOException {
+    Files.writeString(dir.resolve("EDIT_ENV"), "yes\n");
+    try {
+      return commitUnhealthy();
+    } finally {
+      Files.delete(dir.resolve("EDIT_ENV"));
+      run("git", "rm", "-q", "--cached", "--ignore-unmatch", "EDIT_ENV");
+    }
   }
 
   /** A commit whose build fails. */

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -55,9 +56,14 @@ class UpdatePipelineTest {
   static int port;
   static String commitA;
   static String commitB;
+  static Path adminEnvFile;
+  static DeploymentOutcome rolledBack;
 
   @Inject DeploymentRunner runner;
   @Inject ToolboxProducer tools;
+
+  @org.eclipse.microprofile.config.inject.ConfigProperty(name = "sylvan.pm2.home")
+  Path pm2Home;
 
   @BeforeAll
   static void createRepositoryAndTarget() throws IOException {
@@ -89,6 +95,7 @@ class UpdatePipelineTest {
   @Test
   @Order(1)
   void deploysTheFirstCommitAsAnInitialDeployment() throws Exception {
+    Set<Long> usersDaemonsBefore = pm2DaemonsOf(usersPm2Homes());
     DeploymentOutcome outcome = deploy(commitA, DeployOptions.NONE);
 
     assertThat(outcome.result())
@@ -99,10 +106,10 @@ class UpdatePipelineTest {
     assertThat(d.type).isEqualTo(DeploymentType.INITIAL);
     assertThat(d.status).isEqualTo(DeploymentStatus.SUCCESS);
     // Every pm2 call, the version check included, goes to the operator's own PM2_HOME: none may
-    // start (or talk to) the user's daemon in ~/.pm2.
-    assertThat(pm2DaemonHomes())
-        .isNotEmpty()
-        .doesNotContain(Path.of(System.getProperty("user.home"), ".pm2").toString());
+    // start the user's daemon in ~/.pm2. One the user runs for their own apps may be there; only
+    // a daemon that appeared meanwhile would be ours.
+    assertThat(pm2DaemonHomes().values()).contains(pm2Home.toString());
+    assertThat(pm2DaemonsOf(usersPm2Homes())).isSubsetOf(usersDaemonsBefore);
     assertThat(stepNames(d.id))
         .containsExactly(
             "Validating environment and dependencies",
@@ -157,8 +164,16 @@ class UpdatePipelineTest {
   @Test
   @Order(3)
   void rollsBackWhenTheHealthCheckFails() throws Exception {
-    String bad = repo.commitUnhealthy();
+    // The admin keeps the env file elsewhere and links it in (relative link); it gets edited while
+    // the bad commit deploys, so the rollback has to restore it from the backup.
+    Path shared = root.resolve("shared/.env.local");
+    adminEnvFile = work.resolve("admin/app.env");
+    Files.createDirectories(adminEnvFile.getParent());
+    Files.move(shared, adminEnvFile);
+    Files.createSymbolicLink(shared, Path.of("../../admin/app.env"));
+    String bad = repo.commitUnhealthyEditingTheEnvFile();
     DeploymentOutcome outcome = deploy(bad, DeployOptions.NONE);
+    rolledBack = outcome;
 
     assertThat(outcome.result())
         .as(outcome.message())
@@ -183,6 +198,44 @@ class UpdatePipelineTest {
 
   @Test
   @Order(4)
+  void restoresASymlinkedEnvFileThroughTheLinkAndKeepsTheLink() throws Exception {
+    Path shared = root.resolve("shared/.env.local");
+    assertThat(stepStatuses(rolledBack.rollbackDeploymentId()))
+        .containsEntry("Restoring env file from backup", StepStatus.COMPLETED);
+    assertThat(Files.isSymbolicLink(shared)).isTrue();
+    assertThat(Files.readSymbolicLink(shared)).isEqualTo(Path.of("../../admin/app.env"));
+    assertThat(Files.readString(adminEnvFile))
+        .contains("API_KEY=")
+        .doesNotContain("EDITED_DURING_DEPLOY");
+    assertThat(perms(adminEnvFile)).isEqualTo("rw-------");
+    try (Stream<Path> s = Files.list(adminEnvFile.getParent())) {
+      assertThat(s.map(p -> p.getFileName().toString())).containsExactly("app.env");
+    }
+  }
+
+  @Test
+  @Order(5)
+  void recordsTheAutomaticRollbackWithItsOwnTrigger() {
+    Deployment rb = deployment(rolledBack.rollbackDeploymentId());
+    assertThat(rb.trigger).isEqualTo(Trigger.AUTO_ROLLBACK);
+    assertThat(deployment(rolledBack.deploymentId()).trigger).isEqualTo(Trigger.API);
+    io.restassured.RestAssured.get("/deployments/" + rb.id)
+        .then()
+        .statusCode(200)
+        .body("trigger", org.hamcrest.Matchers.equalTo("auto-rollback"))
+        .body("rollbackOf", org.hamcrest.Matchers.equalTo((int) rolledBack.deploymentId()));
+    List<String> triggers =
+        io.restassured.RestAssured.get("/deployments?env=" + ENV + "&limit=100")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath()
+            .getList("findAll { it.id == " + rb.id + " }.trigger");
+    assertThat(triggers).containsExactly("auto-rollback");
+  }
+
+  @Test
+  @Order(6)
   void haltsWithoutRollbackWhenTheBuildFails() throws Exception {
     String broken = repo.commitBuildFailure();
     List<Path> before = releaseDirs();
@@ -205,7 +258,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(5)
+  @Order(7)
   void rollsBackWhenTheAppCrashesOnStart() throws Exception {
     String crash = repo.commitCrash();
     DeploymentOutcome outcome = deploy(crash, DeployOptions.NONE);
@@ -219,7 +272,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(6)
+  @Order(8)
   void haltsBeforeAnythingChangesWhenARequiredEnvKeyIsMissing() throws Exception {
     String next = repo.commitChange("C");
     List<Path> before = releaseDirs();
@@ -244,7 +297,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(7)
+  @Order(9)
   void installsDependenciesWhenTheLockfileChanges() throws Exception {
     repo.setDependency("7.0.0 || 6.0.0");
     String changed = repo.commit("dependency range changed");
@@ -262,7 +315,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(8)
+  @Order(10)
   void keepsAnUnhealthyReleaseWithForceAndRecordsIt() throws Exception {
     String bad = repo.commitUnhealthy();
     DeploymentOutcome outcome = deploy(bad, new DeployOptions(true, false, false));
@@ -277,7 +330,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(9)
+  @Order(11)
   void skipsBackupAndHealthCheckWhenAsked() throws Exception {
     String next = repo.commitChange("D");
     DeploymentOutcome outcome = deploy(next, new DeployOptions(false, true, true));
@@ -294,7 +347,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(10)
+  @Order(12)
   void writesBackupsInTheSeedLayoutWithPrivateModes() throws Exception {
     String next = repo.commitChange("E");
     DeploymentOutcome outcome = deploy(next, DeployOptions.NONE);
@@ -322,7 +375,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(11)
+  @Order(13)
   void neverWritesTheEnvFileSecretsToLogsTheDatabaseOrTheApi() throws Exception {
     try (Stream<Path> files = Files.walk(root.resolve("logs"))) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
@@ -359,7 +412,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(12)
+  @Order(14)
   void buildsAgainFromACleanCacheWhenTheReusedCacheBreaksTheBuild() throws Exception {
     Path serving = root.resolve("current").toRealPath();
     Files.writeString(serving.resolve(".next/cache/DAMAGED"), "yes\n");
@@ -382,7 +435,7 @@ class UpdatePipelineTest {
   }
 
   @Test
-  @Order(13)
+  @Order(15)
   void buildsColdWhenTheSpecAsksForACleanCache() throws Exception {
     String next = repo.commitChange("G");
     DeploySpec spec =
@@ -407,16 +460,40 @@ class UpdatePipelineTest {
   static final java.util.regex.Pattern PM2_DAEMON_TITLE =
       java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$");
 
-  /** The PM2_HOME of every running PM2 daemon, from its process title. */
-  static List<String> pm2DaemonHomes() throws IOException {
-    List<String> homes = new java.util.ArrayList<>();
+  /** Where PM2 keeps its daemon when no PM2_HOME is set: ~/.pm2, by $HOME and by Java. */
+  static Set<String> usersPm2Homes() {
+    Set<String> homes = new java.util.HashSet<>();
+    homes.add(Path.of(System.getProperty("user.home"), ".pm2").toString());
+    String home = System.getenv("HOME");
+    if (home != null && !home.isBlank()) {
+      homes.add(Path.of(home, ".pm2").toString());
+    }
+    return homes;
+  }
+
+  /** The pids of the running PM2 daemons whose PM2_HOME is one of {@code homes}. */
+  static Set<Long> pm2DaemonsOf(Set<String> homes) throws IOException {
+    Set<Long> pids = new java.util.HashSet<>();
+    pm2DaemonHomes()
+        .forEach(
+            (pid, home) -> {
+              if (homes.contains(home)) {
+                pids.add(pid);
+              }
+            });
+    return pids;
+  }
+
+  /** The PM2_HOME of every running PM2 daemon by pid, from its process title. */
+  static Map<Long, String> pm2DaemonHomes() throws IOException {
+    Map<Long, String> homes = new java.util.HashMap<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
         try {
           String title = Files.readString(proc.resolve("cmdline")).replace('\0', ' ').strip();
           var m = PM2_DAEMON_TITLE.matcher(title);
           if (m.matches()) {
-            homes.add(m.group(1));
+            homes.put(Long.parseLong(proc.getFileName().toString()), m.group(1));
           }
         } catch (IOException e) {
           // the process ended meanwhile

@@ -44,6 +44,7 @@ class GitOpsReconcileTest {
 
   static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(3);
   static String commitB;
+  static String firstBad;
 
   @Inject ToolboxProducer tools;
 
@@ -69,6 +70,7 @@ class GitOpsReconcileTest {
   @Order(2)
   void rollsBackABrokenCommitAndDoesNotRetryIt() throws Exception {
     String bad = GitOpsProfile.APP_REPO.commitUnhealthy();
+    firstBad = bad;
     GitOpsProfile.commitSpec(bad, "");
 
     await()
@@ -109,6 +111,30 @@ class GitOpsReconcileTest {
 
   @Test
   @Order(3)
+  void describesOnlyTheSecondFailedCommitInTheStalledCondition() throws Exception {
+    String first = firstBad.substring(0, 12);
+    String broken = GitOpsProfile.APP_REPO.commitBuildFailure();
+    GitOpsProfile.commitSpec(broken, "");
+
+    // Once the next commit is being deployed, the first one's failure stalls nothing.
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> deploymentsOf(broken) > 0);
+    assertThat(stalledMessage()).doesNotContain(first);
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> broken.equals(env().failedCommit) && "DeploymentFailed".equals(stalledReason()));
+    // Later reconciles of the failed commit keep describing it, and only it.
+    Thread.sleep(3_000);
+    assertThat(stalledMessage()).contains(broken.substring(0, 12)).doesNotContain(first);
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+  }
+
+  @Test
+  @Order(4)
   void deploysTheNextGoodCommit() throws Exception {
     commitB = GitOpsProfile.APP_REPO.commitChange("B");
     GitOpsProfile.commitSpec(commitB, "");
@@ -119,7 +145,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void restoresAnAppStoppedOutOfBandWithoutRebuilding() throws Exception {
     long before = lastDeploymentId();
     tools.pm2().stop(GitOpsProfile.APP);
@@ -137,7 +163,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void onlyReportsDriftInWarnMode() throws Exception {
     String revision = GitOpsProfile.commitSpec(commitB, "    mode: warn\n");
     await().atMost(Duration.ofSeconds(30)).until(() -> revision.equals(env().specRevision));
@@ -159,7 +185,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void keepsAManualRollbackWhileAutomationStaysOnUntilTheSpecChanges() throws Exception {
     given().post("/environments/" + GitOpsProfile.ENV + "/rollback").then().statusCode(401);
     given()
@@ -182,7 +208,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void acceptsTheGitWebhookOnlyWithAValidSignature() throws Exception {
     String body = "{\"ref\":\"refs/heads/main\"}";
     given().body(body).post("/hooks/git").then().statusCode(401);
@@ -201,7 +227,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void exposesDeploymentRollbackDriftAndStatusMetrics() {
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
     String env = "environment=\"" + GitOpsProfile.ENV + "\"";
@@ -218,7 +244,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void refusesMutatingCallsWithoutTheRightToken() {
     for (String action : List.of("sync", "suspend", "resume", "rollback", "deploy")) {
       given().post("/environments/" + GitOpsProfile.ENV + "/" + action).then().statusCode(401);
@@ -243,6 +269,34 @@ class GitOpsReconcileTest {
     assertThat(env().suspended).isFalse();
   }
 
+  @Test
+  @Order(11)
+  void refusesARollbackToTheServingCommitWithoutPinningIt() throws Exception {
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> "Synced".equals(env().sync.wire()));
+    String serving = env().actualCommit;
+    assertThat(servedCommit()).isEqualTo(serving);
+    long before = lastDeploymentId();
+
+    given()
+        .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
+        .post("/environments/" + GitOpsProfile.ENV + "/rollback?to=" + serving.substring(0, 12))
+        .then()
+        .statusCode(409)
+        .body(
+            "message",
+            org.hamcrest.Matchers.containsString("already serves " + serving.substring(0, 12)));
+    // A few reconciles later: not pinned, still in sync, nothing deployed.
+    Thread.sleep(3_000);
+    EnvironmentState e = env();
+    assertThat(e.pinnedCommit).isNull();
+    assertThat(e.sync.wire()).isEqualTo("Synced");
+    assertThat(readyReason()).isNotEqualTo("ManualRollbackPinned");
+    assertThat(lastDeploymentId()).isEqualTo(before);
+  }
+
   // --- helpers
 
   void awaitServing(String commit) {
@@ -259,6 +313,11 @@ class GitOpsReconcileTest {
 
   static String stalledReason() {
     return env().condition("Stalled").filter(c -> c.status()).map(c -> c.reason()).orElse(null);
+  }
+
+  /** The Stalled condition's message while it is true, else "". */
+  static String stalledMessage() {
+    return env().condition("Stalled").filter(c -> c.status()).map(c -> c.message()).orElse("");
   }
 
   static String readyReason() {

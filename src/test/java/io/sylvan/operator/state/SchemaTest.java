@@ -36,7 +36,7 @@ class SchemaTest {
             queryStrings(
                 "select version || ':' || success from flyway_schema_history"
                     + " where version is not null order by installed_rank"))
-        .containsExactly("1:true");
+        .containsExactly("1:true", "2:true");
     assertThat(
             queryStrings(
                 "select table_name from information_schema.tables where table_schema = 'public'"
@@ -200,6 +200,25 @@ class SchemaTest {
             queryStrings(
                 "select status from deployment where environment = '" + env + "' order by id"))
         .containsExactly("in_progress", "success", "failed", "rolled_back");
+  }
+
+  @Test
+  void every_trigger_is_stored_as_its_wire_value_the_automatic_rollback_included()
+      throws SQLException {
+    String env = TestRows.environment();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              for (Trigger t : Trigger.values()) {
+                Deployment d = TestRows.deployment(env, DeploymentStatus.SUCCESS);
+                d.trigger = t;
+                d.persist();
+              }
+            });
+    assertThat(
+            queryStrings(
+                "select trigger from deployment where environment = '" + env + "' order by id"))
+        .containsExactly("schedule", "webhook", "manual", "api", "startup", "auto-rollback");
   }
 
   @Test
