@@ -2,9 +2,11 @@ package io.sylvan.operator.spec;
 
 import io.sylvan.operator.config.OperatorConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -43,8 +45,11 @@ public class SpecCatalog {
   private volatile State state = new State(null, null);
 
   @Inject
-  public SpecCatalog(OperatorConfig config) {
-    this(sourceFor(config));
+  public SpecCatalog(OperatorConfig config, Instance<EstablishedEnvironments> established) {
+    this(
+        sourceFor(
+            config,
+            () -> established.isResolvable() ? established.get().oldestFirst() : List.of()));
   }
 
   public SpecCatalog(SpecSource source) {
@@ -58,10 +63,10 @@ public class SpecCatalog {
 
   /**
    * The source the configuration selects; creating it does no I/O. Its parser rejects the ports the
-   * operator itself holds.
+   * operator itself holds and lets environments that already run win a collision.
    */
-  public static SpecSource sourceFor(OperatorConfig config) {
-    SpecParser parser = new SpecParser(reservedPorts(ConfigProvider.getConfig()));
+  public static SpecSource sourceFor(OperatorConfig config, EstablishedEnvironments established) {
+    SpecParser parser = new SpecParser(reservedPorts(ConfigProvider.getConfig()), established);
     OperatorConfig.Specs specs = config.specs();
     Optional<String> gitUrl = specs.gitUrl().filter(url -> !url.isBlank());
     if (gitUrl.isPresent()) {

@@ -58,18 +58,24 @@ public final class SpecParser {
   static final int FIRST_UNPRIVILEGED_PORT = 1024;
 
   private final Map<Integer, String> reservedPorts;
+  private final EstablishedEnvironments established;
 
-  /** A parser that knows of no ports taken by the operator (e.g. for {@code sylvanctl}). */
+  /**
+   * A parser that knows of no ports taken by the operator and of no running environment (e.g. for
+   * {@code sylvanctl}): collisions are decided by file name order.
+   */
   public SpecParser() {
-    this(Map.of());
+    this(Map.of(), List::of);
   }
 
   /**
    * @param reservedPorts ports an app must not use, each with what holds it (e.g. {@code 8080} to
    *     {@code "the operator's HTTP port (quarkus.http.port)"})
+   * @param established the environments that already run, which win a collision
    */
-  public SpecParser(Map<Integer, String> reservedPorts) {
+  public SpecParser(Map<Integer, String> reservedPorts, EstablishedEnvironments established) {
     this.reservedPorts = Map.copyOf(reservedPorts);
+    this.established = established;
   }
 
   /**
@@ -181,7 +187,8 @@ public final class SpecParser {
         invalid.put(result, errors);
       }
     }
-    Map<SpecParseResult, List<SpecError>> conflicts = SpecConflicts.find(usable);
+    Map<SpecParseResult, List<SpecError>> conflicts =
+        SpecConflicts.find(usable, established.oldestFirst());
     Map<String, DeploySpec> valid = new LinkedHashMap<>();
     List<SpecSnapshot.InvalidSpec> problems = new ArrayList<>();
     for (SpecParseResult result : results) {

@@ -3,6 +3,7 @@ package io.sylvan.operator.state;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.sylvan.operator.reconcile.Reasons;
 import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.spec.EstablishedEnvironments;
 import io.sylvan.operator.spec.SpecError;
 import io.sylvan.operator.spec.SpecSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +21,13 @@ import java.util.stream.Collectors;
 
 /** Writes environment rows: what the spec source says, and conditions. Short transactions only. */
 @ApplicationScoped
-public class EnvironmentService {
+public class EnvironmentService implements EstablishedEnvironments {
+
+  @Override
+  public List<String> oldestFirst() {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> EnvironmentState.listEstablished().stream().map(e -> e.name).toList());
+  }
 
   /** Reasons only the spec layer sets, and clears when a valid spec is back. */
   private static final Set<String> SPEC_REASONS =

@@ -89,6 +89,11 @@ public class EnvironmentState extends PanacheEntityBase {
     return findByIdOptional(name);
   }
 
+  /** Environments that were deployed here and still have a valid spec, oldest first. */
+  public static List<EnvironmentState> listEstablished() {
+    return list("lastAppliedCommit is not null and specValid = true order by createdAt, name");
+  }
+
   public static List<EnvironmentState> listAllByName() {
     return list("order by name");
   }

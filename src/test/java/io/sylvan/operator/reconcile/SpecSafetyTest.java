@@ -87,7 +87,9 @@ class SpecSafetyTest {
     String message = awaitConflict("spec.process.port");
     assertThat(message)
         .contains("bravo.yaml:14:11: spec.process.port: port " + PORT_ALPHA)
-        .contains("environment 'alpha' (alpha.yaml:14:11)");
+        .contains("environment 'alpha' (alpha.yaml:14:11)")
+        // alpha was deployed before bravo appeared: it wins whatever the file names say.
+        .contains("'alpha', which already runs here, keeps running");
     Thread.sleep(QUIET_MS);
     assertBravoNeverRan();
     for (int i = 0; i < 10; i++) {

@@ -333,7 +333,7 @@ class SpecParserTest {
 
   @Test
   void rejectsAPortTheOperatorHoldsWithFileLineColumn() {
-    SpecParser knowing = new SpecParser(Map.of(8080, "the operator's own HTTP port"));
+    SpecParser knowing = new SpecParser(Map.of(8080, "the operator's own HTTP port"), List::of);
     String text = apart("production", 8080);
 
     SpecParseResult result = knowing.parse("production.yaml", text);
@@ -436,6 +436,27 @@ class SpecParserTest {
                 + " (charlie.yaml:4:16); ports must be unique: this environment is not reconciled"
                 + " until that is resolved, and 'charlie', declared in an earlier file, keeps"
                 + " running");
+  }
+
+  @Test
+  void anEnvironmentThatAlreadyRunsWinsACollisionWithANewcomerWhoseFileSortsFirst() {
+    String running = apart("production", 3001);
+    String newcomer = apart("aaa-preview", 3001);
+    SpecParser knowing = new SpecParser(Map.of(), () -> List.of("production"));
+
+    SpecSnapshot snapshot =
+        knowing.parseAll("rev", Map.of("aaa-preview.yaml", newcomer, "production.yaml", running));
+
+    assertThat(snapshot.valid()).containsOnlyKeys("production");
+    assertThat(snapshot.invalid())
+        .singleElement()
+        .satisfies(
+            held -> {
+              assertThat(held.environment()).isEqualTo("aaa-preview");
+              assertThat(held.problem()).isEqualTo(SpecSnapshot.Problem.CONFLICT);
+              assertThat(held.errors().get(0).message())
+                  .contains("'production', which already runs here, keeps running");
+            });
   }
 
   /** Parses files given as name, content, name, content, ... in that order. */
