@@ -142,7 +142,9 @@ async function main() {
       r[who] = who === 'ours' ? await ours(op, repo, commit) : await seed.update(commit, false);
       await sleep(2000);
       r[who].served = (await servedCommit(who === 'ours' ? opts.appPort : opts.seedPort)) === commit;
-      log(`run ${i}: ${who} ${(r[who].ms / 1000).toFixed(1)} s ${JSON.stringify(r[who].steps)} serves new commit: ${r[who].served}`);
+      log(
+        `run ${i}: ${who} ${(r[who].ms / 1000).toFixed(1)} s ${JSON.stringify(r[who].steps)} serves new commit: ${r[who].served}`,
+      );
     }
     results.push(r);
   }
@@ -155,13 +157,19 @@ async function main() {
   console.log('| run | ours (s) | seed (s) | ours/seed | ours steps (ms) | seed steps (ms) |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.run} | ${(r.ours.ms / 1000).toFixed(1)} | ${(r.seed.ms / 1000).toFixed(1)} | ${(r.ours.ms / r.seed.ms).toFixed(2)} | ${JSON.stringify(r.ours.steps)} | ${JSON.stringify(r.seed.steps)}${r.seed.pm2Error ? ' [PM2][ERROR] printed' : ''} |`);
+    console.log(
+      `| ${r.run} | ${(r.ours.ms / 1000).toFixed(1)} | ${(r.seed.ms / 1000).toFixed(1)} | ${(r.ours.ms / r.seed.ms).toFixed(2)} | ${JSON.stringify(r.ours.steps)} | ${JSON.stringify(r.seed.steps)}${r.seed.pm2Error ? ' [PM2][ERROR] printed' : ''} |`,
+    );
   }
   const o = stats(results.map((r) => r.ours.ms));
   const s = stats(results.map((r) => r.seed.ms));
   const ratio = o.p50 / s.p50;
-  console.log(`\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`);
-  console.log(`new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`);
+  console.log(
+    `\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`,
+  );
+  console.log(
+    `new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`,
+  );
   console.log(`target ours <= 0.6 x seed: ${ratio <= 0.6 ? 'MET' : 'MISSED'}`);
   saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }

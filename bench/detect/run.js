@@ -155,7 +155,10 @@ function print(results, versions) {
   console.log(`# ${JSON.stringify(versions)}`);
   console.log('| trigger | runs | p50 s | p95 s | max s | (time to deployment row p50 s) |');
   console.log('|---------|------|-------|-------|-------|--------------------------------|');
-  for (const [mode, label] of [['webhook', 'webhook (HMAC-signed POST /hooks/git)'], ['poll', 'polling, default 15 s interval']]) {
+  for (const [mode, label] of [
+    ['webhook', 'webhook (HMAC-signed POST /hooks/git)'],
+    ['poll', 'polling, default 15 s interval'],
+  ]) {
     const v = stats(results[mode].map((r) => r.toFirstStepMs));
     const rows = stats(results[mode].map((r) => r.toRowMs));
     if (v.n === 0) continue;

@@ -169,8 +169,12 @@ async function main() {
   const f = (v) => v.toFixed(1);
   console.log(`# Footprint, ${new Date().toISOString()}, JVM flags: ${jvm.flags.join(' ')}`);
   console.log(`# ${JSON.stringify(await versions(pm2Bin))}`);
-  console.log(`# window ${opts.windowS} s = ${opts.windowS / TICK_S} ticks of ${TICK_S} s, spec.reconcile.interval 30 s`);
-  console.log('| environments | Synced | deployments in window | RSS MB | peak RSS MB | JVM CPU ms/tick | + children (pm2, git) ms/tick | total ms/tick |');
+  console.log(
+    `# window ${opts.windowS} s = ${opts.windowS / TICK_S} ticks of ${TICK_S} s, spec.reconcile.interval 30 s`,
+  );
+  console.log(
+    '| environments | Synced | deployments in window | RSS MB | peak RSS MB | JVM CPU ms/tick | + children (pm2, git) ms/tick | total ms/tick |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(

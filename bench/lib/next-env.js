@@ -31,7 +31,15 @@ class NextEnvOperator extends Operator {
 
   /** Points the environment's spec at `commit` of `repo`. */
   writeSpec(repo, commit) {
-    writeSpec(this.specs, this.env, { variant: 'next', app: this.app, repo, commit, root: this.root, port: this.appPort, instances: this.instances });
+    writeSpec(this.specs, this.env, {
+      variant: 'next',
+      app: this.app,
+      repo,
+      commit,
+      root: this.root,
+      port: this.appPort,
+      instances: this.instances,
+    });
   }
 
   async start() {

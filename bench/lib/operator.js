@@ -50,7 +50,17 @@ class Operator {
    * dataDir, pm2Bin, pm2Home: its data dir and pm2 (stop() kills that daemon); settings: more
    * SYLVAN_* / QUARKUS_* variables. Callers' own SYLVAN_*, QUARKUS_* and PM2_HOME are not passed on.
    */
-  constructor({ work, name = 'operator', port, jvm = JVM.lowFootprint, loop = true, dataDir, pm2Bin, pm2Home, settings = {} }) {
+  constructor({
+    work,
+    name = 'operator',
+    port,
+    jvm = JVM.lowFootprint,
+    loop = true,
+    dataDir,
+    pm2Bin,
+    pm2Home,
+    settings = {},
+  }) {
     Object.assign(this, { work, port, jvm, loop, dataDir, pm2Bin, pm2Home, settings });
     this.logFile = path.join(work, `${name}.log`);
     this.token = crypto.randomBytes(24).toString('hex');

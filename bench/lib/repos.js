@@ -64,7 +64,10 @@ async function nextFixtureRepo(dir) {
   repo.commitUnhealthy = async (message) => {
     const broken = goodRoute
       .replace("status: 'ok'", "status: 'broken'")
-      .replace("{ headers: { 'Cache-Control': 'no-store' } }", "{ status: 500, headers: { 'Cache-Control': 'no-store' } }");
+      .replace(
+        "{ headers: { 'Cache-Control': 'no-store' } }",
+        "{ status: 500, headers: { 'Cache-Control': 'no-store' } }",
+      );
     fs.writeFileSync(route, broken);
     const sha = await repo.commitChange(message);
     fs.writeFileSync(route, goodRoute);

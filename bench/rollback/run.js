@@ -124,7 +124,9 @@ async function oneRun(op, repo, i, commitA) {
     finalFailedCheck: new Date(finalFailed).toISOString(),
     rollbackMs: servedAt - finalFailed,
     healthStepEndToServedMs: healthStep ? servedAt - ms(healthStep.endTime) : NaN,
-    reloadStartAfterFinalCheckMs: rb ? ms(rb.steps.find((x) => x.name === 'Reloading PM2').startTime) - finalFailed : NaN,
+    reloadStartAfterFinalCheckMs: rb
+      ? ms(rb.steps.find((x) => x.name === 'Reloading PM2').startTime) - finalFailed
+      : NaN,
     rollbackSteps: rb ? rb.steps.map((s) => `${s.name} ${s.duration}ms`).join(', ') : '',
     rollbackDeploymentMs: rb ? rb.durationMs : NaN,
     probes: answers.length,
@@ -158,22 +160,32 @@ async function main() {
     log(`run ${i}/${opts.runs}: deploying an unhealthy commit (load ${loadavg()})`);
     const r = await oneRun(op, repo, i, commitA);
     results.push(r);
-    log(`run ${i}: ${r.status}/${r.rollbackStatus}; final failed check -> A serves every request: ${r.rollbackMs} ms; rollback steps: ${r.rollbackSteps}`);
+    log(
+      `run ${i}: ${r.status}/${r.rollbackStatus}; final failed check -> A serves every request: ${r.rollbackMs} ms; rollback steps: ${r.rollbackSteps}`,
+    );
   }
   const vers = await versions(pm2Bin, path.join(op.root, 'current'));
   await cleanupAll();
 
   console.log(`\n## Rollback time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
-  console.log(`load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}; probe every ${opts.probeMs} ms, >= ${opts.consecutive} consecutive A answers, ${opts.instances} instances`);
-  console.log('| run | result | final failed check -> A serves all (ms) | -> reload starts (ms) | -> last non-A answer (ms) | rollback deployment (ms) | non-A answers | rollback steps |');
+  console.log(
+    `load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}; probe every ${opts.probeMs} ms, >= ${opts.consecutive} consecutive A answers, ${opts.instances} instances`,
+  );
+  console.log(
+    '| run | result | final failed check -> A serves all (ms) | -> reload starts (ms) | -> last non-A answer (ms) | rollback deployment (ms) | non-A answers | rollback steps |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.reloadStartAfterFinalCheckMs} | ${r.lastNonAAfterFinalCheckMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`);
+    console.log(
+      `| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.reloadStartAfterFinalCheckMs} | ${r.lastNonAAfterFinalCheckMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`,
+    );
   }
   const s = stats(results.map((r) => r.rollbackMs));
   console.log(`\nrollback time over ${s.n} runs: p50 ${s.p50} ms, max ${s.max} ms, min ${s.min} ms`);
-  console.log(`target < ${TARGET_MS} ms (seed: < 20000 ms): ${s.max < TARGET_MS ? 'MET' : 'MISSED'} (max), ${s.p50 < TARGET_MS ? 'MET' : 'MISSED'} (p50)`);
+  console.log(
+    `target < ${TARGET_MS} ms (seed: < 20000 ms): ${s.max < TARGET_MS ? 'MET' : 'MISSED'} (max), ${s.p50 < TARGET_MS ? 'MET' : 'MISSED'} (p50)`,
+  );
   saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 

@@ -73,7 +73,8 @@ async function setup() {
   fs.mkdirSync(WORK, { recursive: true });
   PM2_BIN = await ensurePm2(WORK);
   // fresh copy of the fixture sources; keep node_modules between runs
-  for (const f of ['app', 'pages', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
+  for (const f of ['app', 'pages', 'package.json', 'next.config.js'])
+    fs.rmSync(path.join(APP, f), { recursive: true, force: true });
   fs.rmSync(path.join(APP, '.next'), { recursive: true, force: true });
   copyDir(path.resolve(opts.fixture), APP);
   log('npm install (fixture)');
@@ -123,7 +124,8 @@ function configFor(name, port, pm2Home) {
       SYLVAN_MAX_MEMORY_RESTART: '1G',
       SYLVAN_LAUNCHER: launcherCopy(),
       SYLVAN_ENVIRONMENT: 'bench',
-      SYLVAN_WARMUP_PATHS: process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
+      SYLVAN_WARMUP_PATHS:
+        process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
     };
     if (opts.drainMs !== undefined) env.SYLVAN_DRAIN_MS = String(opts.drainMs);
     if (opts.exitGraceMs !== undefined) env.SYLVAN_EXIT_GRACE_MS = String(opts.exitGraceMs);
@@ -141,7 +143,8 @@ function setClientPriority(n) {
 
 function pm2(cfg, args) {
   // children inherit the client's priority: start pm2 commands back at nice 0
-  if (clientNice !== 0) return run('nice', ['-n', String(-clientNice), process.execPath, PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
+  if (clientNice !== 0)
+    return run('nice', ['-n', String(-clientNice), process.execPath, PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
   return run(process.execPath, [PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
 }
 
@@ -208,7 +211,9 @@ function startLoad(port) {
     }, opts.timeoutMs);
     // reused keep-alive socket vs new connection tells the keep-alive close
     // race apart from a refused / reset fresh connection
-    req.on('error', (e) => finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`));
+    req.on('error', (e) =>
+      finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`),
+    );
   }
 
   const iv = setInterval(() => {
@@ -267,8 +272,17 @@ function summarize(results, windows) {
   const timeline = [...buckets.values()]
     .sort((a, b) => a.s - b.s)
     .map((b) => {
-      const w = Number.isFinite(t0) && windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
-      return { s: b.s, reload: w, sent: b.sent, failed: b.failed, p50: percentile(b.lat, 50), p99: percentile(b.lat, 99) };
+      const w =
+        Number.isFinite(t0) &&
+        windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
+      return {
+        s: b.s,
+        reload: w,
+        sent: b.sent,
+        failed: b.failed,
+        p50: percentile(b.lat, 50),
+        p99: percentile(b.lat, 99),
+      };
     });
   return {
     sent: results.length,
@@ -316,10 +330,14 @@ async function benchConfig(name, port) {
     const end = Date.now();
     windows.push({ start, end });
     const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
-    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .trim();
     reloadInfo.push({ ms: end - start, code: r.code, pm2Error, errLine });
-    log(`[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
-      `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`);
+    log(
+      `[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
+        `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`,
+    );
     await new Promise((res) => setTimeout(res, opts.settleMs));
   }
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
@@ -330,7 +348,13 @@ async function benchConfig(name, port) {
   const summary = summarize(results, windows);
   if (opts.raw) {
     const file = `${opts.raw}.${name}.json`;
-    fs.writeFileSync(file, JSON.stringify({ windows, requests: results.map((r) => [Math.round(r.t), +r.ms.toFixed(2), r.ok ? 1 : 0, r.fresh ? 1 : 0, r.pid || 0]) }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        windows,
+        requests: results.map((r) => [Math.round(r.t), +r.ms.toFixed(2), r.ok ? 1 : 0, r.fresh ? 1 : 0, r.pid || 0]),
+      }),
+    );
     log(`[${name}] raw requests: ${file}`);
   }
   summary.reloads = reloadInfo.length;
@@ -359,10 +383,28 @@ function fmt(n) {
 function printTable(all, meta) {
   console.log('\n=== Zero-downtime reload benchmark ===');
   console.log(`date: ${meta.date}`);
-  console.log(`versions: node ${meta.versions.node}, pm2 ${meta.versions.pm2}, next ${meta.versions.next}, react ${meta.versions.react}; ${meta.versions.os}; ${meta.versions.cpus}`);
-  console.log(`load: ${opts.rate} req/s GET ${opts.path} on 127.0.0.1, keep-alive agent (maxSockets 64), timeout ${opts.timeoutMs} ms; ${opts.reloads} reloads, settle ${opts.settleMs} ms; "during" = reload command start .. end + 1 s`);
+  console.log(
+    `versions: node ${meta.versions.node}, pm2 ${meta.versions.pm2}, next ${meta.versions.next}, react ${meta.versions.react}; ${meta.versions.os}; ${meta.versions.cpus}`,
+  );
+  console.log(
+    `load: ${opts.rate} req/s GET ${opts.path} on 127.0.0.1, keep-alive agent (maxSockets 64), timeout ${opts.timeoutMs} ms; ${opts.reloads} reloads, settle ${opts.settleMs} ms; "during" = reload command start .. end + 1 s`,
+  );
   console.log(`command: ${meta.command}\n`);
-  const rows = [['config', 'sent', 'failed', 'success %', 'p50 out', 'p99 out', 'p50 reload', 'p99 reload', 'p99 ratio', 'reload s (avg)', 'PM2 ERROR printed']];
+  const rows = [
+    [
+      'config',
+      'sent',
+      'failed',
+      'success %',
+      'p50 out',
+      'p99 out',
+      'p50 reload',
+      'p99 reload',
+      'p99 ratio',
+      'reload s (avg)',
+      'PM2 ERROR printed',
+    ],
+  ];
   for (const [name, s] of Object.entries(all)) {
     rows.push([
       name,
@@ -382,13 +424,17 @@ function printTable(all, meta) {
   for (const r of rows) console.log('| ' + r.map((x, c) => x.padEnd(w[c])).join(' | ') + ' |');
   console.log('(latencies in ms)');
   for (const [name, s] of Object.entries(all)) {
-    console.log(`${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
-      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
-      `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`);
+    console.log(
+      `${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
+        `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
+        `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`,
+    );
     const nc = s.duringNewConnection;
     const rc = s.duringReusedConnection;
-    console.log(`${name}: during reloads, new connections n=${nc.n} p50 ${fmt(nc.p50)} p99 ${fmt(nc.p99)}; ` +
-      `reused keep-alive connections n=${rc.n} p50 ${fmt(rc.p50)} p99 ${fmt(rc.p99)} (ms)`);
+    console.log(
+      `${name}: during reloads, new connections n=${nc.n} p50 ${fmt(nc.p50)} p99 ${fmt(nc.p99)}; ` +
+        `reused keep-alive connections n=${rc.n} p50 ${fmt(rc.p50)} p99 ${fmt(rc.p99)} (ms)`,
+    );
   }
 }
 
@@ -399,7 +445,10 @@ async function main() {
   const meta = { date, command, versions: await versions(PM2_BIN, APP), opts };
   const all = {};
   let port = opts.port;
-  for (const name of opts.configs.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of opts.configs
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       all[name] = await benchConfig(name, port);
     } catch (e) {
@@ -413,8 +462,11 @@ async function main() {
   saveResults(WORK, date, { meta, results: all }, opts.json);
   const ours = all.ours;
   if (ours) {
-    const ok = ours.failed === 0 && ours.reloads >= 20 && ours.sent >= 40000 && ours.during.p99 <= 1.1 * ours.outside.p99;
-    console.log(`targets for ours (0 failed, >= 20 reloads, >= 40000 requests, p99 during <= 1.1 x outside): ${ok ? 'MET' : 'MISSED'}`);
+    const ok =
+      ours.failed === 0 && ours.reloads >= 20 && ours.sent >= 40000 && ours.during.p99 <= 1.1 * ours.outside.p99;
+    console.log(
+      `targets for ours (0 failed, >= 20 reloads, >= 40000 requests, p99 during <= 1.1 x outside): ${ok ? 'MET' : 'MISSED'}`,
+    );
   }
 }
 
