@@ -25,28 +25,35 @@ function parseOptions(defaults, argv = process.argv.slice(2)) {
 }
 
 const cleanups = [];
+let cleaning = Promise.resolve();
 
 /** Registers what the end of the run must do (stop an operator, kill a pm2 daemon). */
 function onExit(fn) {
   cleanups.push(fn);
 }
 
-/** Runs the registered exit actions once, latest first. */
-async function cleanupAll() {
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      await f();
-    } catch (e) {
-      console.error(`cleanup: ${e.message}`);
+/**
+ * Runs the registered exit actions once, latest first. A call while they run waits for them too,
+ * so an error that Ctrl-C causes in `main` cannot exit before its pm2 daemon is killed.
+ */
+function cleanupAll() {
+  cleaning = cleaning.then(async () => {
+    for (const f of cleanups.splice(0).reverse()) {
+      try {
+        await f();
+      } catch (e) {
+        console.error(`cleanup: ${e.message}`);
+      }
     }
-  }
+  });
+  return cleaning;
 }
 
 /** Runs `main`; on an error or Ctrl-C the exit actions still run (no pm2 daemon or operator is left behind). */
 function runMain(main) {
   let interrupted = false;
   process.on('SIGINT', async () => {
-    if (interrupted) process.exit(130);
+    if (interrupted) process.exit(130); // a second Ctrl-C: leave at once
     interrupted = true;
     console.error('interrupted: stopping the operator and the pm2 daemons');
     await cleanupAll();
@@ -55,9 +62,9 @@ function runMain(main) {
   main()
     .then(cleanupAll)
     .catch(async (e) => {
-      console.error(e.stack || e.message);
+      if (!interrupted) console.error(e.stack || e.message); // else: an effect of stopping early
       await cleanupAll();
-      process.exit(1);
+      process.exit(interrupted ? 130 : 1);
     });
 }
 
