@@ -100,8 +100,12 @@ const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS
 const bootNice = intIn('SYLVAN_BOOT_NICE', optional('SYLVAN_BOOT_NICE', '10'), 0, 19);
 const warmupRounds = intIn('SYLVAN_WARMUP_ROUNDS', optional('SYLVAN_WARMUP_ROUNDS', '30'), 1, 1000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
-if (drainMs !== undefined && exitGraceMs !== undefined && killTimeout !== undefined &&
-    killTimeout < drainMs + exitGraceMs + 5000) {
+if (
+  drainMs !== undefined &&
+  exitGraceMs !== undefined &&
+  killTimeout !== undefined &&
+  killTimeout < drainMs + exitGraceMs + 5000
+) {
   problems.push(
     `SYLVAN_KILL_TIMEOUT (${killTimeout}) must be at least SYLVAN_DRAIN_MS + SYLVAN_EXIT_GRACE_MS + 5000 ` +
       `(${drainMs + exitGraceMs + 5000}): the launcher also waits up to 4 s for idle keep-alive sockets ` +

@@ -24,11 +24,17 @@
 
 const fs = require('fs');
 const path = require('path');
-const h = require('../lib/release-operator');
+const { parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
+const { log, mustRun, sleep } = require('../lib/proc');
+const { request } = require('../lib/http');
+const { stats } = require('../lib/stats');
+const { pm2, killPm2, writeSeedConfig } = require('../lib/pm2');
+const { startNextEnv } = require('../lib/next-env');
+const { workDir } = require('../lib/paths');
 
-const opts = h.parseOptions({
+const opts = parseOptions({
   runs: 3,
-  work: path.join(h.REPO, 'bench', '.work', 'deploy'),
+  work: workDir('deploy'),
   port: 18490,
   appPort: 4490,
   seedPort: 4491,
@@ -38,7 +44,7 @@ const SEED_APP = 'seed-app';
 
 /** The seed's ecosystem.config.js (seed/design.md), with cwd, port and log paths filled in. */
 function seedConfig(dir, port) {
-  return h.writeSeedConfig(path.join(WORK, 'ecosystem.seed.config.js'), {
+  return writeSeedConfig(path.join(WORK, 'ecosystem.seed.config.js'), {
     name: SEED_APP,
     port,
     cwd: dir,
@@ -52,54 +58,52 @@ class Seed {
     this.pm2Bin = pm2Bin;
     this.dir = path.join(WORK, 'seed-checkout');
     this.repoDir = repoDir;
-    this.env = { ...process.env, PM2_HOME: path.join(WORK, 'seed-pm2-home'), NEXT_TELEMETRY_DISABLED: '1' };
-  }
-
-  sh(cmd, args) {
-    return h.mustRun(cmd, args, { cwd: this.dir, env: this.env });
+    this.pm2Home = path.join(WORK, 'seed-pm2-home');
+    this.env = { ...process.env, PM2_HOME: this.pm2Home, NEXT_TELEMETRY_DISABLED: '1' };
   }
 
   /** The seed's update flow; returns {ms, steps}. */
   async update(commit, first) {
     const steps = {};
     const t0 = Date.now();
-    const step = async (name, cmd, args) => {
-      const r = await this.sh(cmd, args);
+    const step = async (name, command) => {
+      const r = await command;
       steps[name] = r.ms;
       return r;
     };
-    await step('checkout', 'git', ['checkout', '-q', commit]);
+    const sh = (cmd, args) => mustRun(cmd, args, { cwd: this.dir, env: this.env });
+    await step('checkout', sh('git', ['checkout', '-q', commit]));
     fs.rmSync(path.join(this.dir, '.next'), { recursive: true, force: true });
-    await step('npm ci', 'npm', ['ci', '--no-audit', '--no-fund']);
-    await step('build', 'npm', ['run', 'build']);
+    await step('npm ci', sh('npm', ['ci', '--no-audit', '--no-fund']));
+    await step('build', sh('npm', ['run', 'build']));
     const pm2Args = first ? ['start', seedConfig(this.dir, opts.seedPort)] : ['reload', SEED_APP];
-    const r = await step(first ? 'pm2 start' : 'pm2 reload', process.execPath, [this.pm2Bin, ...pm2Args]);
+    const pm2Options = { cwd: this.dir, env: { NEXT_TELEMETRY_DISABLED: '1' }, check: true };
+    const r = await step(first ? 'pm2 start' : 'pm2 reload', pm2(this.pm2Bin, this.pm2Home, pm2Args, pm2Options));
     return { ms: Date.now() - t0, steps, pm2Error: /\[PM2\]\[ERROR\]/.test(r.out + r.err) };
   }
 
   async init() {
     fs.rmSync(this.dir, { recursive: true, force: true });
-    await h.mustRun('git', ['clone', '-q', this.repoDir, this.dir]);
+    await mustRun('git', ['clone', '-q', this.repoDir, this.dir]);
   }
 
-  async kill() {
-    await h.run(process.execPath, [this.pm2Bin, 'kill'], { env: this.env });
+  kill() {
+    return killPm2(this.pm2Bin, this.pm2Home);
   }
 }
 
 async function ours(op, repo, commit) {
   op.writeSpec(repo.dir, commit);
   const t0 = Date.now();
-  const d = await op.waitDone(await op.deploy());
+  const d = await op.waitSuccess(await op.deploy(), 'ours: deployment');
   const ms = Date.now() - t0;
-  if (d.status !== 'success') throw new Error(`ours: deployment ended ${d.status}: ${JSON.stringify(d.error)}`);
   const steps = {};
   for (const s of d.steps) if (s.status !== 'skipped') steps[s.name] = s.duration;
   return { ms, steps, durationMs: d.durationMs };
 }
 
 async function servedCommit(port) {
-  const r = await h.request('GET', port, '/api/health', { timeoutMs: 5000 });
+  const r = await request('GET', port, '/api/health', { timeoutMs: 5000 });
   try {
     return JSON.parse(r.body).commit || `(status ${r.status}, no commit)`;
   } catch (_) {
@@ -110,63 +114,64 @@ async function servedCommit(port) {
 async function main() {
   const command = `bench/deploy/run.sh ${process.argv.slice(2).join(' ')}`.trim();
   const date = new Date().toISOString();
-  const loadBefore = h.loadavg();
-  fs.mkdirSync(WORK, { recursive: true });
-  await h.ensureJar();
-  const pm2Bin = await h.ensurePm2(WORK);
-  for (const d of ['data', 'pm2-home', 'srv', 'specs', 'seed-pm2-home', 'seed-logs']) {
-    fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
-  }
-  h.log('creating the fixture repository (npm install --package-lock-only)');
-  const repo = await h.createFixtureRepo(path.join(WORK, 'app-repo'));
-  const commitA = await repo.commit('A');
-
-  const op = new h.Operator({ work: WORK, pm2Bin, port: opts.port, env: 'deploybench', app: 'bench-deploy', appPort: opts.appPort, instances: 2 });
+  const loadBefore = loadavg();
+  const { op, repo, commitA, pm2Bin } = await startNextEnv(WORK, {
+    cleanDirs: ['seed-pm2-home', 'seed-logs'],
+    port: opts.port,
+    env: 'deploybench',
+    app: 'bench-deploy',
+    appPort: opts.appPort,
+    instances: 2,
+  });
   const seed = new Seed(pm2Bin, repo.dir);
-  h.onExit(() => op.stop());
-  h.onExit(() => seed.kill());
-  op.writeSpec(repo.dir, commitA);
-  h.log(`starting the operator (log ${op.logFile})`);
-  await op.start();
-  h.log('initial deployment of A, ours (not timed)');
+  onExit(() => seed.kill());
+  log('initial deployment of A, ours (not timed)');
   await ours(op, repo, commitA);
-  h.log('initial deployment of A, seed (not timed)');
+  log('initial deployment of A, seed (not timed)');
   await seed.init();
   await seed.update(commitA, true);
 
   const results = [];
   for (let i = 1; i <= opts.runs; i++) {
     const commit = await repo.commitChange(`update ${i}`);
-    await h.mustRun('git', ['fetch', '-q', 'origin'], { cwd: seed.dir });
+    await mustRun('git', ['fetch', '-q', 'origin'], { cwd: seed.dir });
     const order = i % 2 ? ['ours', 'seed'] : ['seed', 'ours'];
-    const r = { run: i, commit: commit.slice(0, 12), load: h.loadavg() };
+    const r = { run: i, commit: commit.slice(0, 12), load: loadavg() };
     for (const who of order) {
-      h.log(`run ${i}: ${who} deploys ${commit.slice(0, 12)} (load ${h.loadavg()})`);
+      log(`run ${i}: ${who} deploys ${commit.slice(0, 12)} (load ${loadavg()})`);
       r[who] = who === 'ours' ? await ours(op, repo, commit) : await seed.update(commit, false);
-      await h.sleep(2000);
+      await sleep(2000);
       r[who].served = (await servedCommit(who === 'ours' ? opts.appPort : opts.seedPort)) === commit;
-      h.log(`run ${i}: ${who} ${(r[who].ms / 1000).toFixed(1)} s ${JSON.stringify(r[who].steps)} serves new commit: ${r[who].served}`);
+      log(
+        `run ${i}: ${who} ${(r[who].ms / 1000).toFixed(1)} s ${JSON.stringify(r[who].steps)} serves new commit: ${r[who].served}`,
+      );
     }
     results.push(r);
   }
-  const vers = await h.versions(pm2Bin, path.join(op.root, 'current'));
-  await h.cleanupAll();
+  const vers = await versions(pm2Bin, path.join(op.root, 'current'));
+  await cleanupAll();
 
   console.log(`\n## Deploy time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
-  console.log(`load average (1/5/15 min) before ${loadBefore}, after ${h.loadavg()}`);
+  console.log(`load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}`);
   console.log('| run | ours (s) | seed (s) | ours/seed | ours steps (ms) | seed steps (ms) |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.run} | ${(r.ours.ms / 1000).toFixed(1)} | ${(r.seed.ms / 1000).toFixed(1)} | ${(r.ours.ms / r.seed.ms).toFixed(2)} | ${JSON.stringify(r.ours.steps)} | ${JSON.stringify(r.seed.steps)}${r.seed.pm2Error ? ' [PM2][ERROR] printed' : ''} |`);
+    console.log(
+      `| ${r.run} | ${(r.ours.ms / 1000).toFixed(1)} | ${(r.seed.ms / 1000).toFixed(1)} | ${(r.ours.ms / r.seed.ms).toFixed(2)} | ${JSON.stringify(r.ours.steps)} | ${JSON.stringify(r.seed.steps)}${r.seed.pm2Error ? ' [PM2][ERROR] printed' : ''} |`,
+    );
   }
-  const o = h.stats(results.map((r) => r.ours.ms));
-  const s = h.stats(results.map((r) => r.seed.ms));
+  const o = stats(results.map((r) => r.ours.ms));
+  const s = stats(results.map((r) => r.seed.ms));
   const ratio = o.p50 / s.p50;
-  console.log(`\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`);
-  console.log(`new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`);
+  console.log(
+    `\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`,
+  );
+  console.log(
+    `new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`,
+  );
   console.log(`target ours <= 0.6 x seed: ${ratio <= 0.6 ? 'MET' : 'MISSED'}`);
-  h.saveResults(WORK, date, { date, command, versions: vers, opts, results });
+  saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 
-h.runMain(main);
+runMain(main);

@@ -7,4 +7,4 @@
 # Example: bench/deploy/run.sh --runs 3 > /tmp/deploy-bench.log 2>&1
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "$here/../lib/run-node.sh" "$here/run.js" "$@"
+exec "$here/../lib/run-node.sh" "node npm git java" "$here/run.js" "$@"

@@ -27,160 +27,126 @@
 const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
-const lib = require('../lib/operator');
+const { parseOptions, onExit, runMain, versions } = require('../lib/cli');
+const { poll } = require('../lib/proc');
+const { freePort } = require('../lib/http');
+const { stats } = require('../lib/stats');
+const { ensurePm2 } = require('../lib/pm2');
+const { fixtureRepo, gitRepo } = require('../lib/repos');
+const { prepareRoot, writeSpec } = require('../lib/spec');
+const { Operator } = require('../lib/operator');
+const { workDir } = require('../lib/paths');
 
-const opts = { webhookRuns: 20, pollRuns: 5, work: path.join(lib.REPO, 'bench', '.work', 'detect'), json: undefined };
-lib.parseOptions(opts, process.argv.slice(2));
+const opts = parseOptions({ webhookRuns: 20, pollRuns: 5, work: workDir('detect'), json: undefined });
 opts.work = path.resolve(opts.work);
 
 const ENV = 'bench';
 const APP = 'bench-detect-app';
 const SECRET = 'bench-webhook-secret';
-const FIXTURE = path.join(lib.REPO, 'src', 'test', 'resources', 'fixtures', 'node-app');
-
-function specYaml(commit, repo, root, port) {
-  return lib.specYaml({
-    app: APP,
-    env: ENV,
-    repo,
-    commit,
-    root,
-    port,
-    extra: '  build:\n    command: node --version\n  env:\n    required: [DATABASE_URL]\n',
-    health: '    retries: 5\n    interval: 1s\n',
-  });
-}
 
 async function main() {
   fs.rmSync(opts.work, { recursive: true, force: true });
   fs.mkdirSync(opts.work, { recursive: true });
-  const pm2Bin = lib.pm2Command(opts.work);
-  const pm2Home = path.join(opts.work, 'pm2home');
-  fs.mkdirSync(pm2Home, { recursive: true });
+  const pm2Bin = await ensurePm2(opts.work);
 
   // The app: the plain Node fixture, no dependencies, a lockfile so install is `npm ci`.
-  const appRepo = path.join(opts.work, 'app');
-  lib.gitInit(appRepo);
-  for (const f of ['server.js', 'package.json']) fs.copyFileSync(path.join(FIXTURE, f), path.join(appRepo, f));
-  lib.run('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], appRepo);
-  const appCommit = (n) => {
-    fs.writeFileSync(path.join(appRepo, 'CHANGES.txt'), `change ${n}\n`);
-    return lib.gitCommit(appRepo, `change ${n}`);
-  };
+  const app = await fixtureRepo(path.join(opts.work, 'app'), 'node-app', { files: ['server.js', 'package.json'] });
+  const appCommit = (n) => app.commitChange(`change ${n}`);
   const root = path.join(opts.work, 'target');
-  fs.mkdirSync(path.join(root, 'shared'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'shared', '.env.local'), 'DATABASE_URL=postgres://localhost/app\n', { mode: 0o600 });
-  const appPort = await lib.freePort();
+  prepareRoot(root, { DATABASE_URL: 'postgres://localhost/app' });
+  const appPort = await freePort();
 
-  const specRepo = path.join(opts.work, 'specs');
-  lib.gitInit(specRepo);
-  fs.mkdirSync(path.join(specRepo, 'deploy-specs'));
-  const writeSpec = (commit) =>
-    fs.writeFileSync(path.join(specRepo, 'deploy-specs', `${ENV}.yaml`), specYaml(commit, appRepo, root, appPort));
-  let first = appCommit(0);
-  writeSpec(first);
-  lib.gitCommit(specRepo, 'initial');
+  const specs = await gitRepo(path.join(opts.work, 'specs'));
+  const writeAppSpec = (commit) =>
+    writeSpec(path.join(specs.dir, 'deploy-specs'), ENV, {
+      variant: 'node',
+      app: APP,
+      repo: app.dir,
+      commit,
+      root,
+      port: appPort,
+      build: { command: 'node --version' },
+      requiredEnv: ['DATABASE_URL'],
+      healthCheck: { retries: 5, interval: '1s' },
+    });
+  const first = await appCommit(0);
+  writeAppSpec(first);
+  await specs.commit('initial');
 
-  const op = new lib.Operator('operator', opts.work, {
-    SYLVAN_DATA_DIR: path.join(opts.work, 'data'),
-    SYLVAN_SPECS_GIT_URL: specRepo,
-    SYLVAN_SPECS_GIT_BRANCH: 'main',
-    SYLVAN_AUTH_WEBHOOK_SECRET: SECRET,
-    SYLVAN_PM2_COMMAND: pm2Bin,
-    SYLVAN_PM2_HOME: pm2Home,
+  const op = new Operator({
+    work: opts.work,
+    dataDir: path.join(opts.work, 'data'),
+    pm2Bin,
+    pm2Home: path.join(opts.work, 'pm2home'),
+    settings: { SYLVAN_SPECS_GIT_URL: specs.dir, SYLVAN_SPECS_GIT_BRANCH: 'main', SYLVAN_AUTH_WEBHOOK_SECRET: SECRET },
   });
-  const cleanup = async () => {
-    await op.stop();
-    try {
-      lib.pm2(pm2Bin, pm2Home, ['kill']);
-    } catch {
-      // no daemon
-    }
-  };
-  process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
-  try {
-    await op.start();
-    console.error(`operator pid ${op.pid} on port ${op.port}; initial deploy of ${first.slice(0, 12)}`);
-    await op.awaitSynced({ [ENV]: first }, 300000);
+  onExit(() => op.stop());
+  await op.start();
+  console.error(`operator pid ${op.pid} on port ${op.port}; initial deploy of ${first.slice(0, 12)}`);
+  await op.awaitSynced({ [ENV]: first }, 300000);
 
-    const results = { webhook: [], poll: [] };
-    let n = 1;
-    for (const [mode, runs] of [['webhook', opts.webhookRuns], ['poll', opts.pollRuns]]) {
-      for (let i = 0; i < runs; i++, n++) {
-        const commit = appCommit(n);
-        writeSpec(commit);
-        const t0 = Date.now();
-        lib.gitCommit(specRepo, `deploy ${commit.slice(0, 12)}`);
-        const tCommitted = Date.now();
-        if (mode === 'webhook') {
-          const body = JSON.stringify({ ref: 'refs/heads/main', after: commit });
-          const sig = 'sha256=' + crypto.createHmac('sha256', SECRET).update(body).digest('hex');
-          const r = await fetch(op.url('/hooks/git'), {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sig },
-            body,
-          });
-          if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
-        }
-        const row = await awaitRow(op, commit, mode === 'webhook' ? 30000 : 60000);
-        const tRowSeen = Date.now();
-        const d = await awaitFirstStep(op, row.id);
-        const stepStart = Date.parse(d.steps[0].startTime);
-        const rowStart = Date.parse(d.startTime);
-        const r = {
-          commit,
-          gitCommitMs: tCommitted - t0,
-          toRowMs: rowStart - t0,
-          toFirstStepMs: stepStart - t0,
-          rowSeenMs: tRowSeen - t0,
-        };
-        results[mode].push(r);
-        console.error(`${mode} #${i + 1}: first step after ${r.toFirstStepMs} ms (row ${r.toRowMs} ms)`);
-        await awaitEnded(op, row.id);
-        await op.awaitSynced({ [ENV]: commit }, 120000);
+  const results = { webhook: [], poll: [] };
+  let n = 1;
+  for (const [mode, runs] of [
+    ['webhook', opts.webhookRuns],
+    ['poll', opts.pollRuns],
+  ]) {
+    for (let i = 0; i < runs; i++, n++) {
+      const commit = await appCommit(n);
+      writeAppSpec(commit);
+      const t0 = Date.now();
+      await specs.commit(`deploy ${commit.slice(0, 12)}`);
+      const tCommitted = Date.now();
+      if (mode === 'webhook') {
+        const body = JSON.stringify({ ref: 'refs/heads/main', after: commit });
+        const sig = 'sha256=' + crypto.createHmac('sha256', SECRET).update(body).digest('hex');
+        const headers = { 'Content-Type': 'application/json', 'X-Hub-Signature-256': sig };
+        const r = await op.call('POST', '/hooks/git', { headers, body });
+        if (r.status !== 202) throw new Error(`webhook answered ${r.status}`);
       }
+      const row = await awaitRow(op, commit, mode === 'webhook' ? 30000 : 60000);
+      const tRowSeen = Date.now();
+      const d = await awaitFirstStep(op, row.id);
+      const stepStart = Date.parse(d.steps[0].startTime);
+      const rowStart = Date.parse(d.startTime);
+      const r = {
+        commit,
+        gitCommitMs: tCommitted - t0,
+        toRowMs: rowStart - t0,
+        toFirstStepMs: stepStart - t0,
+        rowSeenMs: tRowSeen - t0,
+      };
+      results[mode].push(r);
+      console.error(`${mode} #${i + 1}: first step after ${r.toFirstStepMs} ms (row ${r.toRowMs} ms)`);
+      await op.waitSuccess(row.id, `deployment ${row.id}`, 180000);
+      await op.awaitSynced({ [ENV]: commit }, 120000);
     }
-    print(results, lib.versions(pm2Bin));
-    if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(results, null, 2));
-  } finally {
-    await cleanup();
   }
+  print(results, await versions(pm2Bin));
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(results, null, 2));
 }
 
-async function awaitRow(op, commit, timeoutMs) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    try {
-      const rows = await op.json(`/deployments?env=${ENV}&limit=5`);
-      const row = rows.find((d) => d.gitCommit === commit);
-      if (row) return row;
-    } catch {
-      // retry
-    }
-    await lib.sleep(25);
-  }
-  throw new Error(`no deployment of ${commit} after ${timeoutMs} ms; see ${op.log}`);
+function awaitRow(op, commit, timeoutMs) {
+  return poll(
+    async () => {
+      try {
+        return (await op.json(`/deployments?env=${ENV}&limit=5`)).find((d) => d.gitCommit === commit);
+      } catch (_) {
+        return undefined; // retry
+      }
+    },
+    { timeoutMs, everyMs: 25, message: `no deployment of ${commit} after ${timeoutMs} ms; see ${op.logFile}` },
+  );
 }
 
-async function awaitFirstStep(op, id) {
-  for (;;) {
-    const d = await op.json(`/deployments/${id}`);
-    if (d.steps && d.steps.length > 0 && d.steps[0].startTime) return d;
-    await lib.sleep(25);
-  }
-}
-
-async function awaitEnded(op, id) {
-  const end = Date.now() + 180000;
-  while (Date.now() < end) {
-    const d = await op.json(`/deployments/${id}`);
-    if (d.status !== 'in_progress') {
-      if (d.status !== 'success') throw new Error(`deployment ${id} ended ${d.status}: ${JSON.stringify(d.error)}`);
-      return;
-    }
-    await lib.sleep(250);
-  }
-  throw new Error(`deployment ${id} still running`);
+function awaitFirstStep(op, id) {
+  return poll(
+    async () => {
+      const d = await op.deployment(id);
+      return d.steps && d.steps.length > 0 && d.steps[0].startTime && d;
+    },
+    { timeoutMs: 180000, everyMs: 25, message: `deployment ${id} started no step` },
+  );
 }
 
 function print(results, versions) {
@@ -189,19 +155,17 @@ function print(results, versions) {
   console.log(`# ${JSON.stringify(versions)}`);
   console.log('| trigger | runs | p50 s | p95 s | max s | (time to deployment row p50 s) |');
   console.log('|---------|------|-------|-------|-------|--------------------------------|');
-  for (const [mode, label] of [['webhook', 'webhook (HMAC-signed POST /hooks/git)'], ['poll', 'polling, default 15 s interval']]) {
-    const v = results[mode].map((r) => r.toFirstStepMs);
-    const rows = results[mode].map((r) => r.toRowMs);
-    if (v.length === 0) continue;
-    console.log(
-      `| ${label} | ${v.length} | ${f(lib.percentile(v, 50))} | ${f(lib.percentile(v, 95))} | ${f(Math.max(...v))} | ${f(lib.percentile(rows, 50))} |`,
-    );
+  for (const [mode, label] of [
+    ['webhook', 'webhook (HMAC-signed POST /hooks/git)'],
+    ['poll', 'polling, default 15 s interval'],
+  ]) {
+    const v = stats(results[mode].map((r) => r.toFirstStepMs));
+    const rows = stats(results[mode].map((r) => r.toRowMs));
+    if (v.n === 0) continue;
+    console.log(`| ${label} | ${v.n} | ${f(v.p50)} | ${f(v.p95)} | ${f(v.max)} | ${f(rows.p50)} |`);
   }
   console.log('| Argo CD default (documented: 120 s + up to 60 s jitter) | - | - | - | 180 | - |');
   console.log('| Flux recommended minimum interval (documented: 60 s) | - | - | - | 60 | - |');
 }
 
-main().catch((e) => {
-  console.error(e.stack || String(e));
-  process.exit(1);
-});
+runMain(main);

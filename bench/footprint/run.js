@@ -29,28 +29,30 @@
 const fs = require('fs');
 const http = require('http');
 const path = require('path');
-const lib = require('../lib/operator');
+const { execFileSync } = require('child_process');
+const { parseOptions, onExit, runMain, versions } = require('../lib/cli');
+const { sleep } = require('../lib/proc');
+const { ensurePm2, pm2, writeEcosystem } = require('../lib/pm2');
+const { gitRepo } = require('../lib/repos');
+const { writeSpec } = require('../lib/spec');
+const { JVM, Operator } = require('../lib/operator');
+const { workDir } = require('../lib/paths');
 
-const opts = {
+const opts = parseOptions({
   envs: '1,10,100',
   windowS: 60,
   settleS: 15,
-  work: path.join(lib.REPO, 'bench', '.work', 'footprint'),
+  work: workDir('footprint'),
   jvmFlags: undefined,
   json: undefined,
-};
-lib.parseOptions(opts, process.argv.slice(2));
+});
 opts.work = path.resolve(opts.work);
-if (opts.jvmFlags) lib.JVM_FLAGS.splice(0, lib.JVM_FLAGS.length, ...opts.jvmFlags.split(/\s+/));
+const jvm = opts.jvmFlags ? { ...JVM.lowFootprint, flags: opts.jvmFlags.split(/\s+/) } : JVM.lowFootprint;
 
 const TICK_S = 2;
 const COMMIT = 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeed';
-const HZ = Number(lib.run('getconf', ['CLK_TCK']));
-const SLEEP = lib.run('sh', ['-c', 'command -v sleep']);
-
-function specYaml(i, repo, root, port) {
-  return lib.specYaml({ app: `fp-app-${i}`, env: `fp-${i}`, repo, commit: COMMIT, root, port });
-}
+const HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+const SLEEP = execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim();
 
 function cpuTicks(pid) {
   // Fields after the ")" of comm: state is field 3; utime 14, stime 15, cutime 16, cstime 17.
@@ -83,12 +85,9 @@ async function measure(n, pm2Bin) {
   const work = path.join(opts.work, `n${n}`);
   fs.mkdirSync(work, { recursive: true });
   const pm2Home = path.join(work, 'pm2home');
-  fs.mkdirSync(pm2Home, { recursive: true });
-  const source = path.join(work, 'app-source');
-  lib.gitInit(source);
-  lib.gitCommit(source, 'empty');
+  const source = await gitRepo(path.join(work, 'app-source'));
+  await source.commit('empty');
   const specs = path.join(work, 'specs');
-  fs.mkdirSync(specs, { recursive: true });
 
   const servers = await healthServers(n);
   const apps = [];
@@ -100,7 +99,7 @@ async function measure(n, pm2Bin) {
     fs.writeFileSync(path.join(release, '.sylvan-built'), '');
     fs.symlinkSync(release, path.join(root, 'current'));
     const port = servers[i].address().port;
-    fs.writeFileSync(path.join(specs, `fp-${i}.yaml`), specYaml(i, source, root, port));
+    writeSpec(specs, `fp-${i}`, { variant: 'node', app: `fp-app-${i}`, repo: source.dir, commit: COMMIT, root, port });
     apps.push({
       name: `fp-app-${i}`,
       script: SLEEP,
@@ -111,24 +110,29 @@ async function measure(n, pm2Bin) {
       env: { SYLVAN_COMMIT: COMMIT, PORT: String(port) },
     });
   }
-  const eco = path.join(work, 'ecosystem.config.js');
-  fs.writeFileSync(eco, `module.exports = ${JSON.stringify({ apps }, null, 2)};\n`);
-  const op = new lib.Operator(`operator-n${n}`, opts.work, {
-    SYLVAN_DATA_DIR: path.join(work, 'data'),
-    SYLVAN_SPECS_DIRECTORY: specs,
-    SYLVAN_PM2_COMMAND: pm2Bin,
-    SYLVAN_PM2_HOME: pm2Home,
+  const eco = writeEcosystem(path.join(work, 'ecosystem.config.js'), apps);
+  const op = new Operator({
+    work: opts.work,
+    name: `operator-n${n}`,
+    jvm,
+    dataDir: path.join(work, 'data'),
+    pm2Bin,
+    pm2Home,
+    settings: { SYLVAN_SPECS_DIRECTORY: specs },
   });
+  onExit(() => op.stop());
+  onExit(() => servers.forEach((s) => s.listening && s.close()));
   try {
-    lib.pm2(pm2Bin, pm2Home, ['start', eco]);
+    fs.mkdirSync(pm2Home, { recursive: true });
+    await pm2(pm2Bin, pm2Home, ['start', eco], { check: true });
     await op.start();
     const wanted = {};
     for (let i = 0; i < n; i++) wanted[`fp-${i}`] = COMMIT;
     await op.awaitSynced(wanted, 300000);
     const deploymentsBefore = (await op.json('/deployments?limit=500')).length;
-    await lib.sleep(opts.settleS * 1000);
+    await sleep(opts.settleS * 1000);
     const a = cpuTicks(op.pid);
-    await lib.sleep(opts.windowS * 1000);
+    await sleep(opts.windowS * 1000);
     const b = cpuTicks(op.pid);
     const mem = memory(op.pid);
     const deploymentsAfter = (await op.json('/deployments?limit=500')).length;
@@ -149,18 +153,13 @@ async function measure(n, pm2Bin) {
   } finally {
     await op.stop();
     servers.forEach((s) => s.close());
-    try {
-      lib.pm2(pm2Bin, pm2Home, ['kill']);
-    } catch {
-      // no daemon
-    }
   }
 }
 
 async function main() {
   fs.rmSync(opts.work, { recursive: true, force: true });
   fs.mkdirSync(opts.work, { recursive: true });
-  const pm2Bin = lib.pm2Command(opts.work);
+  const pm2Bin = await ensurePm2(opts.work);
   const rows = [];
   for (const n of opts.envs.split(',').map(Number)) {
     console.error(`measuring ${n} environment(s)...`);
@@ -168,10 +167,14 @@ async function main() {
     console.error(JSON.stringify(rows[rows.length - 1]));
   }
   const f = (v) => v.toFixed(1);
-  console.log(`# Footprint, ${new Date().toISOString()}, JVM flags: ${lib.JVM_FLAGS.join(' ')}`);
-  console.log(`# ${JSON.stringify(lib.versions(pm2Bin))}`);
-  console.log(`# window ${opts.windowS} s = ${opts.windowS / TICK_S} ticks of ${TICK_S} s, spec.reconcile.interval 30 s`);
-  console.log('| environments | Synced | deployments in window | RSS MB | peak RSS MB | JVM CPU ms/tick | + children (pm2, git) ms/tick | total ms/tick |');
+  console.log(`# Footprint, ${new Date().toISOString()}, JVM flags: ${jvm.flags.join(' ')}`);
+  console.log(`# ${JSON.stringify(await versions(pm2Bin))}`);
+  console.log(
+    `# window ${opts.windowS} s = ${opts.windowS / TICK_S} ticks of ${TICK_S} s, spec.reconcile.interval 30 s`,
+  );
+  console.log(
+    '| environments | Synced | deployments in window | RSS MB | peak RSS MB | JVM CPU ms/tick | + children (pm2, git) ms/tick | total ms/tick |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
@@ -181,7 +184,4 @@ async function main() {
   if (opts.json) fs.writeFileSync(opts.json, JSON.stringify(rows, null, 2));
 }
 
-main().catch((e) => {
-  console.error(e.stack || String(e));
-  process.exit(1);
-});
+runMain(main);

@@ -4,6 +4,4 @@
 # Example: bench/footprint/run.sh > /tmp/footprint-bench.log
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
-command -v java >/dev/null || { echo "java is required" >&2; exit 1; }
-exec node "$here/run.js" "$@"
+exec "$here/../lib/run-node.sh" "node npm git java" "$here/run.js" "$@"

@@ -1,245 +1,187 @@
 'use strict';
 /*
- * Shared by the reconciler benchmarks (bench/detect, bench/footprint): runs the
- * PACKAGED operator (target/quarkus-app/quarkus-run.jar) as a subprocess with
- * the JVM flags the README documents, its own data dir (embedded PostgreSQL),
- * its own PM2_HOME (never ~/.pm2), a log file, and small HTTP/git helpers.
+ * The PACKAGED operator (target/quarkus-app/quarkus-run.jar) as a subprocess of a benchmark: its own
+ * data dir (embedded PostgreSQL), its own PM2_HOME (never ~/.pm2), a random API token, loopback
+ * only, a log file in the work dir; the JVM flags and the reconcile loop (on, or off for benchmarks
+ * that drive it through the API) are options.
  */
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const net = require('net');
-const { spawn, execFileSync } = require('child_process');
+const { spawn } = require('child_process');
+const { JAR, REPO } = require('./paths');
+const { log, mustRun, poll, sleep } = require('./proc');
+const { request, freePort } = require('./http');
+const { killPm2 } = require('./pm2');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const JAR = path.join(REPO, 'target', 'quarkus-app', 'quarkus-run.jar');
-const PM2_VERSION = '7.0.4';
-// The README's low-footprint flags (keep them the same in both places).
-const JVM_FLAGS = ['-Xms16m', '-Xmx128m', '-XX:MinHeapFreeRatio=10', '-XX:MaxHeapFreeRatio=30', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:CICompilerCount=1', '-XX:ReservedCodeCacheSize=24m', '-XX:MaxMetaspaceSize=128m', '-Xss256k'];
-const TOKEN = 'bench-token';
+/** JVM flags and process environment per kind of benchmark. */
+const JVM = {
+  /** The README's low-footprint flags (keep them the same in both places). */
+  lowFootprint: {
+    flags: [
+      '-Xms16m',
+      '-Xmx128m',
+      '-XX:MinHeapFreeRatio=10',
+      '-XX:MaxHeapFreeRatio=30',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:CICompilerCount=1',
+      '-XX:ReservedCodeCacheSize=24m',
+      '-XX:MaxMetaspaceSize=128m',
+      '-Xss256k',
+    ],
+    env: { MALLOC_ARENA_MAX: '2' },
+  },
+  /** Room for the pipelines of the release benchmarks (rollback, deploy). */
+  release: { flags: ['-Xmx384m', '-XX:+UseSerialGC'], env: {} },
+};
 
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-function run(cmd, args, cwd, env) {
-  return execFileSync(cmd, args, {
-    cwd,
-    env: env || process.env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }).trim();
-}
-
-/** pm2 from the project's test install (target/pm2) or installed into the work dir. */
-function pm2Command(work) {
-  for (const prefix of [path.join(REPO, 'target', 'pm2'), path.join(work, 'pm2pkg')]) {
-    const bin = path.join(prefix, 'node_modules', '.bin', 'pm2');
-    if (fs.existsSync(bin)) return bin;
-  }
-  const prefix = path.join(work, 'pm2pkg');
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefix', prefix, `pm2@${PM2_VERSION}`]);
-  return path.join(prefix, 'node_modules', '.bin', 'pm2');
-}
-
-function pm2(pm2Bin, pm2Home, args) {
-  return run(pm2Bin, args, undefined, { ...process.env, PM2_HOME: pm2Home });
-}
-
-/** A plain git repository with a committer identity. */
-function gitInit(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  run('git', ['init', '-q', '-b', 'main'], dir);
-  run('git', ['config', 'user.email', 'bench@sylvan.invalid'], dir);
-  run('git', ['config', 'user.name', 'Sylvan Bench'], dir);
-}
-
-function gitCommit(dir, message) {
-  run('git', ['add', '-A'], dir);
-  run('git', ['commit', '-q', '--allow-empty', '-m', message], dir);
-  return run('git', ['rev-parse', 'HEAD'], dir);
+/** Builds the jar when it is missing (a fresh clone). */
+async function ensureJar() {
+  if (fs.existsSync(JAR)) return;
+  log('building the operator jar (./mvnw -q -DskipTests package)');
+  await mustRun(path.join(REPO, 'mvnw'), ['-B', '-q', '-DskipTests', 'package'], { cwd: REPO });
 }
 
 class Operator {
-  /** settings: SYLVAN_* / QUARKUS_* variables; the HTTP port is chosen here. */
-  constructor(name, work, settings) {
-    this.name = name;
-    this.log = path.join(work, `${name}.log`);
-    this.settings = settings;
+  /**
+   * work: the dir it runs in and logs to (<work>/<name>.log); port: its HTTP port (a free one when
+   * unset); jvm: {flags, env} (JVM.lowFootprint by default); loop: false turns the reconcile loop off;
+   * dataDir, pm2Bin, pm2Home: its data dir and pm2 (stop() kills that daemon); settings: more
+   * SYLVAN_* / QUARKUS_* variables. Callers' own SYLVAN_*, QUARKUS_* and PM2_HOME are not passed on.
+   */
+  constructor({
+    work,
+    name = 'operator',
+    port,
+    jvm = JVM.lowFootprint,
+    loop = true,
+    dataDir,
+    pm2Bin,
+    pm2Home,
+    settings = {},
+  }) {
+    Object.assign(this, { work, port, jvm, loop, dataDir, pm2Bin, pm2Home, settings });
+    this.logFile = path.join(work, `${name}.log`);
+    this.token = crypto.randomBytes(24).toString('hex');
   }
 
-  async start(timeoutMs = 120000) {
-    if (!fs.existsSync(JAR)) {
-      throw new Error(`${JAR} is missing: run ./mvnw -B -q -DskipTests package first`);
-    }
-    this.port = await freePort();
+  async start(timeoutMs = 180000) {
+    if (!fs.existsSync(JAR)) throw new Error(`${JAR} is missing: run ./mvnw -B -q -DskipTests package first`);
+    for (const d of [this.dataDir, this.pm2Home]) fs.mkdirSync(d, { recursive: true });
+    this.port = this.port || (await freePort());
     const env = {};
     for (const [k, v] of Object.entries(process.env)) {
       if (!k.startsWith('SYLVAN_') && !k.startsWith('QUARKUS_') && k !== 'PM2_HOME') env[k] = v;
     }
-    Object.assign(env, { SYLVAN_AUTH_TOKEN: TOKEN, MALLOC_ARENA_MAX: '2' }, this.settings, {
+    Object.assign(env, this.jvm.env, {
+      SYLVAN_DATA_DIR: this.dataDir,
+      SYLVAN_PM2_COMMAND: this.pm2Bin,
+      SYLVAN_PM2_HOME: this.pm2Home,
+      SYLVAN_AUTH_TOKEN: this.token,
+      ...(this.loop ? {} : { SYLVAN_RECONCILE_ENABLED: 'false' }),
+      ...this.settings,
       QUARKUS_HTTP_PORT: String(this.port),
+      QUARKUS_HTTP_HOST: '127.0.0.1',
+      NEXT_TELEMETRY_DISABLED: '1',
     });
-    const out = fs.openSync(this.log, 'a');
-    this.child = spawn('java', [...JVM_FLAGS, '-jar', JAR], { env, stdio: ['ignore', out, out] });
+    const out = fs.openSync(this.logFile, 'a');
+    this.child = spawn('java', [...this.jvm.flags, '-jar', JAR], { cwd: this.work, env, stdio: ['ignore', out, out] });
     this.exited = new Promise((r) => this.child.on('exit', r));
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (this.child.exitCode !== null) throw new Error(`operator exited; see ${this.log}`);
-      if ((await this.status('/q/health/ready')) === 200) return this;
-      await sleep(300);
-    }
-    throw new Error(`operator not ready after ${timeoutMs} ms; see ${this.log}`);
+    await poll(
+      async () => {
+        if (this.child.exitCode !== null) throw new Error(`the operator exited; see ${this.logFile}`);
+        return (await this.call('GET', '/q/health/ready', { timeoutMs: 2000 })).status === 200;
+      },
+      { timeoutMs, everyMs: 300, message: `the operator was not ready within ${timeoutMs} ms; see ${this.logFile}` },
+    );
+    return this;
   }
 
   get pid() {
     return this.child.pid;
   }
 
-  async stop() {
-    if (this.child && this.child.exitCode === null) {
+  /** Stops the JVM (SIGTERM, SIGKILL after 30 s), then kills its pm2 daemon; once, however often called. */
+  stop() {
+    this.stopped = this.stopped || this.stopOnce();
+    return this.stopped;
+  }
+
+  async stopOnce() {
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGTERM');
       await Promise.race([this.exited, sleep(30000)]);
-      if (this.child.exitCode === null) this.child.kill('SIGKILL');
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     }
+    if (this.pm2Bin && this.pm2Home) await killPm2(this.pm2Bin, this.pm2Home);
   }
 
   url(p) {
     return `http://127.0.0.1:${this.port}${p}`;
   }
 
-  async status(p) {
-    try {
-      const r = await fetch(this.url(p), { signal: AbortSignal.timeout(5000) });
-      await r.arrayBuffer();
-      return r.status;
-    } catch {
-      return -1;
-    }
+  /** An API call with the token: {status, body} or {status: 0, error}. */
+  call(method, p, options = {}) {
+    return request(method, this.port, p, { token: this.token, ...options });
   }
 
-  async json(p, init) {
-    const r = await fetch(this.url(p), { signal: AbortSignal.timeout(10000), ...init });
-    return r.json();
+  /** GET `p` as JSON; throws when there is no JSON answer. */
+  async json(p) {
+    const r = await this.call('GET', p);
+    if (r.status !== 200) throw new Error(`GET ${p} answered ${r.status || r.error}`);
+    return JSON.parse(r.body);
   }
 
   async environments() {
     try {
       return (await this.json('/status')).environments || [];
-    } catch {
+    } catch (_) {
       return [];
     }
   }
 
-  /** Waits until every named environment shows sync Synced on the wanted commit. */
+  /** Waits until every named environment ({name: commit}) shows sync Synced on its commit. */
   async awaitSynced(wanted, timeoutMs) {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      const envs = await this.environments();
-      const ok = Object.entries(wanted).every(([name, commit]) =>
-        envs.some((e) => e.name === name && e.sync === 'Synced' && e.actualCommit === commit),
-      );
-      if (ok) return;
-      await sleep(500);
-    }
-    throw new Error(`environments not Synced after ${timeoutMs} ms; see ${this.log}`);
+    await poll(
+      async () => {
+        const envs = await this.environments();
+        return Object.entries(wanted).every(([name, commit]) =>
+          envs.some((e) => e.name === name && e.sync === 'Synced' && e.actualCommit === commit),
+        );
+      },
+      { timeoutMs, everyMs: 500, message: `environments not Synced after ${timeoutMs} ms; see ${this.logFile}` },
+    );
+  }
+
+  /** POST /environments/{env}/deploy; returns the deployment id. */
+  async deploy(env) {
+    const r = await this.call('POST', `/environments/${env}/deploy`);
+    if (r.status !== 202) throw new Error(`deploy answered ${r.status}: ${r.body || r.error}`);
+    return JSON.parse(r.body).deploymentId;
+  }
+
+  deployment(id) {
+    return this.json(`/deployments/${id}`);
+  }
+
+  /** Polls until the deployment is no longer pending or in progress (bounded); returns it. */
+  waitDone(id, timeoutMs = 900000) {
+    return poll(
+      async () => {
+        const d = await this.deployment(id);
+        return !/progress|pending/i.test(String(d.status)) && d;
+      },
+      { timeoutMs, everyMs: 250, message: `deployment ${id} not finished within ${timeoutMs} ms` },
+    );
+  }
+
+  /** waitDone, and throws unless the deployment succeeded. */
+  async waitSuccess(id, what, timeoutMs) {
+    const d = await this.waitDone(id, timeoutMs);
+    if (d.status !== 'success') throw new Error(`${what} ended ${d.status}: ${JSON.stringify(d.error)}`);
+    return d;
   }
 }
 
-/**
- * A spec of the plain Node fixture app for the benchmarks: 1 instance, quick health checks that
- * expect the commit, no backups, the default 30 s interval. {@code extra}: more spec sections;
- * {@code health}: more healthCheck keys.
- */
-function specYaml({ app, env, repo, commit, root, port, extra = '', health = '' }) {
-  return `apiVersion: sylvan.io/v1
-kind: AppDeployment
-metadata:
-  name: ${app}
-  environment: ${env}
-spec:
-  source:
-    repository: ${repo}
-    commit: ${commit}
-  target:
-    root: ${root}
-  process:
-    instances: 1
-    port: ${port}
-    script: server.js
-${extra}  healthCheck:
-    path: /api/health
-    timeout: 3s
-    expectCommit: true
-${health}  backup:
-    enabled: false
-  reconcile:
-    interval: 30s
-`;
-}
-
-/** --kebab-case options onto the keys of opts (numbers stay numbers); exits on an unknown one. */
-function parseOptions(opts, argv) {
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-    if (!(key in opts)) {
-      console.error(`unknown option ${argv[i]}`);
-      process.exit(2);
-    }
-    opts[key] = typeof opts[key] === 'number' ? Number(argv[++i]) : argv[++i];
-  }
-  return opts;
-}
-
-function percentile(values, p) {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
-
-function versions(pm2Bin) {
-  const java = require('child_process').spawnSync('java', ['-version'], { encoding: 'utf8' });
-  let pm2Version = '?';
-  try {
-    const pkg = path.join(path.dirname(fs.realpathSync(pm2Bin)), '..', 'package.json');
-    pm2Version = JSON.parse(fs.readFileSync(pkg, 'utf8')).version;
-  } catch {
-    // unknown
-  }
-  return {
-    node: process.version,
-    java: (java.stderr || '').split('\n')[0],
-    pm2: pm2Version,
-    git: run('git', ['--version']),
-    operatorCommit: run('git', ['rev-parse', '--short', 'HEAD'], REPO),
-  };
-}
-
-module.exports = {
-  REPO,
-  JAR,
-  JVM_FLAGS,
-  TOKEN,
-  Operator,
-  sleep,
-  freePort,
-  run,
-  pm2Command,
-  pm2,
-  gitInit,
-  gitCommit,
-  parseOptions,
-  specYaml,
-  percentile,
-  versions,
-};
+module.exports = { JVM, Operator, ensureJar };

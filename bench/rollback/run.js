@@ -21,13 +21,17 @@
  *        [--app-port 4480] [--instances 2] [--probe-ms 50] [--consecutive 20]
  */
 
-const fs = require('fs');
 const path = require('path');
-const h = require('../lib/release-operator');
+const { parseOptions, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
+const { log, sleep } = require('../lib/proc');
+const { request } = require('../lib/http');
+const { stats } = require('../lib/stats');
+const { startNextEnv } = require('../lib/next-env');
+const { workDir } = require('../lib/paths');
 
-const opts = h.parseOptions({
+const opts = parseOptions({
   runs: 5,
-  work: path.join(h.REPO, 'bench', '.work', 'rollback'),
+  work: workDir('rollback'),
   port: 18480,
   appPort: 4480,
   instances: 2,
@@ -45,7 +49,7 @@ function startProbe(port, everyMs) {
     const end = Date.now() + 30 * 60 * 1000;
     while (!stopped && Date.now() < end) {
       const t = Date.now();
-      const r = await h.request('GET', port, '/api/health', { timeoutMs: 5000 });
+      const r = await request('GET', port, '/api/health', { timeoutMs: 5000 });
       let commit = null;
       try {
         commit = JSON.parse(r.body).commit;
@@ -54,7 +58,7 @@ function startProbe(port, everyMs) {
       }
       answers.push({ t, status: r.status, commit });
       const wait = everyMs - (Date.now() - t);
-      if (wait > 0) await h.sleep(wait);
+      if (wait > 0) await sleep(wait);
     }
   })();
   return {
@@ -75,7 +79,7 @@ async function waitRolledBack(op, id) {
   let endedAt = 0;
   while (Date.now() < end) {
     const failed = await op.deployment(id);
-    const list = JSON.parse((await h.request('GET', op.port, `/deployments?env=${op.env}`)).body);
+    const list = await op.json(`/deployments?env=${op.env}`);
     const row = list.find((d) => d.rollbackOf === id);
     const done = (d) => d && !/progress/i.test(String(d.status));
     if (done(row) && done(failed)) return { failed, rb: await op.deployment(row.id) };
@@ -84,7 +88,7 @@ async function waitRolledBack(op, id) {
       endedAt = endedAt || Date.now();
       if (Date.now() - endedAt > 10000) return { failed, rb: null };
     }
-    await h.sleep(250);
+    await sleep(250);
   }
   throw new Error(`deployment ${id} and its rollback not finished within 15 min`);
 }
@@ -97,7 +101,7 @@ async function oneRun(op, repo, i, commitA) {
   const probe = startProbe(op.appPort, opts.probeMs);
   const id = await op.deploy();
   const { failed, rb } = await waitRolledBack(op, id);
-  await h.sleep(Math.max(3000, opts.consecutive * opts.probeMs * 2));
+  await sleep(Math.max(3000, opts.consecutive * opts.probeMs * 2));
   const answers = await probe.stop();
 
   const checks = (failed.healthChecks || []).filter((c) => String(c.status).toLowerCase() !== 'healthy');
@@ -120,7 +124,9 @@ async function oneRun(op, repo, i, commitA) {
     finalFailedCheck: new Date(finalFailed).toISOString(),
     rollbackMs: servedAt - finalFailed,
     healthStepEndToServedMs: healthStep ? servedAt - ms(healthStep.endTime) : NaN,
-    reloadStartAfterFinalCheckMs: rb ? ms(rb.steps.find((x) => x.name === 'Reloading PM2').startTime) - finalFailed : NaN,
+    reloadStartAfterFinalCheckMs: rb
+      ? ms(rb.steps.find((x) => x.name === 'Reloading PM2').startTime) - finalFailed
+      : NaN,
     rollbackSteps: rb ? rb.steps.map((s) => `${s.name} ${s.duration}ms`).join(', ') : '',
     rollbackDeploymentMs: rb ? rb.durationMs : NaN,
     probes: answers.length,
@@ -137,47 +143,50 @@ async function oneRun(op, repo, i, commitA) {
 async function main() {
   const command = `bench/rollback/run.sh ${process.argv.slice(2).join(' ')}`.trim();
   const date = new Date().toISOString();
-  const loadBefore = h.loadavg();
-  fs.mkdirSync(WORK, { recursive: true });
-  await h.ensureJar();
-  const pm2Bin = await h.ensurePm2(WORK);
-  for (const d of ['data', 'pm2-home', 'srv', 'specs']) fs.rmSync(path.join(WORK, d), { recursive: true, force: true });
-  h.log('creating the fixture repository (npm install --package-lock-only)');
-  const repo = await h.createFixtureRepo(path.join(WORK, 'app-repo'));
-  const commitA = await repo.commit('A');
-
-  const op = new h.Operator({ work: WORK, pm2Bin, port: opts.port, env: 'rollback', app: 'bench-rollback', appPort: opts.appPort, instances: opts.instances });
-  h.onExit(() => op.stop());
-  op.writeSpec(repo.dir, commitA);
-  h.log(`starting the operator (log ${op.logFile})`);
-  await op.start();
-  h.log(`deploying good commit A ${commitA.slice(0, 12)} (npm ci + next build)`);
-  const first = await op.waitDone(await op.deploy());
-  if (first.status !== 'success') throw new Error(`deploying A ended ${first.status}: ${JSON.stringify(first.error)}`);
-  h.log(`A deployed in ${(first.durationMs / 1000).toFixed(1)} s`);
+  const loadBefore = loadavg();
+  const { op, repo, commitA, pm2Bin } = await startNextEnv(WORK, {
+    port: opts.port,
+    env: 'rollback',
+    app: 'bench-rollback',
+    appPort: opts.appPort,
+    instances: opts.instances,
+  });
+  log(`deploying good commit A ${commitA.slice(0, 12)} (npm ci + next build)`);
+  const first = await op.waitSuccess(await op.deploy(), 'deploying A');
+  log(`A deployed in ${(first.durationMs / 1000).toFixed(1)} s`);
 
   const results = [];
   for (let i = 1; i <= opts.runs; i++) {
-    h.log(`run ${i}/${opts.runs}: deploying an unhealthy commit (load ${h.loadavg()})`);
+    log(`run ${i}/${opts.runs}: deploying an unhealthy commit (load ${loadavg()})`);
     const r = await oneRun(op, repo, i, commitA);
     results.push(r);
-    h.log(`run ${i}: ${r.status}/${r.rollbackStatus}; final failed check -> A serves every request: ${r.rollbackMs} ms; rollback steps: ${r.rollbackSteps}`);
+    log(
+      `run ${i}: ${r.status}/${r.rollbackStatus}; final failed check -> A serves every request: ${r.rollbackMs} ms; rollback steps: ${r.rollbackSteps}`,
+    );
   }
-  const vers = await h.versions(pm2Bin, path.join(op.root, 'current'));
-  await h.cleanupAll();
+  const vers = await versions(pm2Bin, path.join(op.root, 'current'));
+  await cleanupAll();
 
   console.log(`\n## Rollback time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
-  console.log(`load average (1/5/15 min) before ${loadBefore}, after ${h.loadavg()}; probe every ${opts.probeMs} ms, >= ${opts.consecutive} consecutive A answers, ${opts.instances} instances`);
-  console.log('| run | result | final failed check -> A serves all (ms) | -> reload starts (ms) | -> last non-A answer (ms) | rollback deployment (ms) | non-A answers | rollback steps |');
+  console.log(
+    `load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}; probe every ${opts.probeMs} ms, >= ${opts.consecutive} consecutive A answers, ${opts.instances} instances`,
+  );
+  console.log(
+    '| run | result | final failed check -> A serves all (ms) | -> reload starts (ms) | -> last non-A answer (ms) | rollback deployment (ms) | non-A answers | rollback steps |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.reloadStartAfterFinalCheckMs} | ${r.lastNonAAfterFinalCheckMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`);
+    console.log(
+      `| ${r.run} | ${r.status} / rollback ${r.rollbackStatus} | ${r.rollbackMs} | ${r.reloadStartAfterFinalCheckMs} | ${r.lastNonAAfterFinalCheckMs} | ${r.rollbackDeploymentMs} | ${JSON.stringify(r.nonABy)} | ${r.rollbackSteps} |`,
+    );
   }
-  const s = h.stats(results.map((r) => r.rollbackMs));
+  const s = stats(results.map((r) => r.rollbackMs));
   console.log(`\nrollback time over ${s.n} runs: p50 ${s.p50} ms, max ${s.max} ms, min ${s.min} ms`);
-  console.log(`target < ${TARGET_MS} ms (seed: < 20000 ms): ${s.max < TARGET_MS ? 'MET' : 'MISSED'} (max), ${s.p50 < TARGET_MS ? 'MET' : 'MISSED'} (p50)`);
-  h.saveResults(WORK, date, { date, command, versions: vers, opts, results });
+  console.log(
+    `target < ${TARGET_MS} ms (seed: < 20000 ms): ${s.max < TARGET_MS ? 'MET' : 'MISSED'} (max), ${s.p50 < TARGET_MS ? 'MET' : 'MISSED'} (p50)`,
+  );
+  saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 
-h.runMain(main);
+runMain(main);

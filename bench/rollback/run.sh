@@ -6,4 +6,4 @@
 # Example: bench/rollback/run.sh --runs 5 > /tmp/rollback-bench.log 2>&1
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "$here/../lib/run-node.sh" "$here/run.js" "$@"
+exec "$here/../lib/run-node.sh" "node npm git java" "$here/run.js" "$@"

@@ -32,21 +32,23 @@ const http = require('http');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { parseOptions, onExit, cleanupAll, runMain, saveResults, versions } = require('../lib/cli');
+const { log, run, mustRun, poll } = require('../lib/proc');
+const { request } = require('../lib/http');
+const { percentile, stats } = require('../lib/stats');
+const { ensurePm2, killPm2, writeSeedConfig } = require('../lib/pm2');
+const { copyDir } = require('../lib/repos');
+const { REPO, FIXTURES, LAUNCHER, ECOSYSTEM, workDir } = require('../lib/paths');
 
-const REPO = path.resolve(__dirname, '..', '..');
-const FIXTURE = path.join(REPO, 'src', 'test', 'resources', 'fixtures', 'next-app');
-const LAUNCHER = path.join(REPO, 'src', 'main', 'resources', 'launcher', 'sylvan-launcher.js');
-const ECOSYSTEM = path.join(REPO, 'ecosystem.config.js');
-const PM2_VERSION = '7.0.4';
 const COMMIT = 'b3e1c0ffee0ddba11c0ffee0ddba11c0ffee0d00'; // fixed 40-hex fake commit for the fixture
 
 // ---------------------------------------------------------------- options
-const opts = {
+const opts = parseOptions({
   reloads: 20,
   rate: 200,
   configs: 'seed,ours',
-  fixture: FIXTURE,
-  work: path.join(REPO, 'bench', '.work'),
+  fixture: path.join(FIXTURES, 'next-app'),
+  work: workDir(),
   port: 4400,
   settleMs: 2000,
   baselineMs: 10000,
@@ -60,52 +62,19 @@ const opts = {
   raw: undefined,
   bootNice: undefined,
   clientNice: 0,
-};
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const key = a.replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
-  if (!(key in opts)) {
-    console.error(`unknown option ${a}`);
-    process.exit(2);
-  }
-  const v = argv[++i];
-  opts[key] = typeof opts[key] === 'number' || /Ms$|^port$/.test(key) ? Number(v) : v;
-}
+});
 const WORK = path.resolve(opts.work);
 const APP = path.join(WORK, 'app');
-const PM2_DIR = path.join(WORK, 'pm2');
-const PM2_BIN = path.join(PM2_DIR, 'node_modules', 'pm2', 'bin', 'pm2');
-
-function log(msg) {
-  console.log(`[${new Date().toISOString().replace('T', ' ').slice(0, 19)}] ${msg}`);
-}
-
-// async spawn with captured output, never throws (shared with the operator benchmarks)
-const { run, copyDir, writeSeedConfig } = require('../lib/release-operator');
-
-async function mustRun(cmd, args, options) {
-  const r = await run(cmd, args, options);
-  if (r.code !== 0) {
-    console.error(r.out.slice(-4000));
-    console.error(r.err.slice(-4000));
-    throw new Error(`${cmd} ${args.join(' ')} failed with ${r.code}`);
-  }
-  return r;
-}
+let PM2_BIN; // set by setup()
 
 // ---------------------------------------------------------------- setup
 
 async function setup() {
   fs.mkdirSync(WORK, { recursive: true });
-  if (!fs.existsSync(PM2_BIN)) {
-    log(`installing pm2@${PM2_VERSION} into ${PM2_DIR}`);
-    fs.mkdirSync(PM2_DIR, { recursive: true });
-    fs.writeFileSync(path.join(PM2_DIR, 'package.json'), '{"private":true}\n');
-    await mustRun('npm', ['install', '--no-audit', '--no-fund', `pm2@${PM2_VERSION}`], { cwd: PM2_DIR });
-  }
+  PM2_BIN = await ensurePm2(WORK);
   // fresh copy of the fixture sources; keep node_modules between runs
-  for (const f of ['app', 'pages', 'package.json', 'next.config.js']) fs.rmSync(path.join(APP, f), { recursive: true, force: true });
+  for (const f of ['app', 'pages', 'package.json', 'next.config.js'])
+    fs.rmSync(path.join(APP, f), { recursive: true, force: true });
   fs.rmSync(path.join(APP, '.next'), { recursive: true, force: true });
   copyDir(path.resolve(opts.fixture), APP);
   log('npm install (fixture)');
@@ -117,24 +86,6 @@ async function setup() {
     env: { ...process.env, NODE_ENV: 'production', SYLVAN_COMMIT: COMMIT, NEXT_TELEMETRY_DISABLED: '1' },
   });
   log(`next build done in ${(build.ms / 1000).toFixed(1)} s`);
-}
-
-function versions() {
-  const v = (p) => {
-    try {
-      return JSON.parse(fs.readFileSync(p, 'utf8')).version;
-    } catch (_) {
-      return 'n/a';
-    }
-  };
-  return {
-    node: process.version,
-    pm2: v(path.join(PM2_DIR, 'node_modules', 'pm2', 'package.json')),
-    next: v(path.join(APP, 'node_modules', 'next', 'package.json')),
-    react: v(path.join(APP, 'node_modules', 'react', 'package.json')),
-    os: `${os.type()} ${os.release()}`,
-    cpus: `${os.cpus().length} x ${os.cpus()[0] && os.cpus()[0].model}`,
-  };
 }
 
 // ---------------------------------------------------------------- pm2 configs
@@ -173,7 +124,8 @@ function configFor(name, port, pm2Home) {
       SYLVAN_MAX_MEMORY_RESTART: '1G',
       SYLVAN_LAUNCHER: launcherCopy(),
       SYLVAN_ENVIRONMENT: 'bench',
-      SYLVAN_WARMUP_PATHS: process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
+      SYLVAN_WARMUP_PATHS:
+        process.env.BENCH_WARMUP_PATHS !== undefined ? process.env.BENCH_WARMUP_PATHS : `/,${opts.path}`,
     };
     if (opts.drainMs !== undefined) env.SYLVAN_DRAIN_MS = String(opts.drainMs);
     if (opts.exitGraceMs !== undefined) env.SYLVAN_EXIT_GRACE_MS = String(opts.exitGraceMs);
@@ -191,7 +143,8 @@ function setClientPriority(n) {
 
 function pm2(cfg, args) {
   // children inherit the client's priority: start pm2 commands back at nice 0
-  if (clientNice !== 0) return run('nice', ['-n', String(-clientNice), process.execPath, PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
+  if (clientNice !== 0)
+    return run('nice', ['-n', String(-clientNice), process.execPath, PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
   return run(process.execPath, [PM2_BIN, ...args], { cwd: cfg.cwd, env: cfg.env });
 }
 
@@ -206,26 +159,9 @@ async function jlist(cfg) {
 }
 
 // ---------------------------------------------------------------- load generator
-function getOnce(port, p, timeoutMs) {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => resolve({ status: 0, error: e.message }));
-  });
-}
-
-async function waitHealthy(port, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const r = await getOnce(port, opts.path, 2000);
-    if (r.status === 200) return r;
-    await new Promise((r2) => setTimeout(r2, 250));
-  }
-  return null;
+function waitHealthy(port, ms, message) {
+  const check = async () => (await request('GET', port, opts.path, { timeoutMs: 2000 })).status === 200;
+  return poll(check, { timeoutMs: ms, everyMs: 250, message });
 }
 
 function startLoad(port) {
@@ -275,7 +211,9 @@ function startLoad(port) {
     }, opts.timeoutMs);
     // reused keep-alive socket vs new connection tells the keep-alive close
     // race apart from a refused / reset fresh connection
-    req.on('error', (e) => finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`));
+    req.on('error', (e) =>
+      finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`),
+    );
   }
 
   const iv = setInterval(() => {
@@ -299,12 +237,6 @@ function startLoad(port) {
   };
 }
 
-function pct(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
-}
-
 function summarize(results, windows) {
   const inWindow = (t) => windows.some((w) => t >= w.start && t <= w.end + 1000);
   const outside = [];
@@ -324,10 +256,6 @@ function summarize(results, windows) {
     if (r.ok) (inWindow(r.t) ? during : outside).push(r.ms);
     if (r.ok && inWindow(r.t)) (r.fresh ? duringFresh : duringReused).push(r.ms);
   }
-  duringFresh.sort((a, b) => a - b);
-  duringReused.sort((a, b) => a - b);
-  outside.sort((a, b) => a - b);
-  during.sort((a, b) => a - b);
   const failedDuring = results.filter((r) => !r.ok && inWindow(r.t)).length;
   // per-second timeline (by issue time) for the JSON file: where failures and
   // latency spikes sit relative to the reload windows
@@ -344,9 +272,17 @@ function summarize(results, windows) {
   const timeline = [...buckets.values()]
     .sort((a, b) => a.s - b.s)
     .map((b) => {
-      b.lat.sort((x, y) => x - y);
-      const w = Number.isFinite(t0) && windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
-      return { s: b.s, reload: w, sent: b.sent, failed: b.failed, p50: pct(b.lat, 50), p99: pct(b.lat, 99) };
+      const w =
+        Number.isFinite(t0) &&
+        windows.some((x) => t0 + b.s * 1000 + 500 >= x.start && t0 + b.s * 1000 + 500 <= x.end + 1000);
+      return {
+        s: b.s,
+        reload: w,
+        sent: b.sent,
+        failed: b.failed,
+        p50: percentile(b.lat, 50),
+        p99: percentile(b.lat, 99),
+      };
     });
   return {
     sent: results.length,
@@ -354,26 +290,25 @@ function summarize(results, windows) {
     failedDuringReloads: failedDuring,
     failures,
     successPct: results.length ? (100 * (results.length - failed)) / results.length : 0,
-    outside: { n: outside.length, p50: pct(outside, 50), p99: pct(outside, 99) },
-    during: { n: during.length, p50: pct(during, 50), p99: pct(during, 99) },
-    duringNewConnection: { n: duringFresh.length, p50: pct(duringFresh, 50), p99: pct(duringFresh, 99) },
-    duringReusedConnection: { n: duringReused.length, p50: pct(duringReused, 50), p99: pct(duringReused, 99) },
+    outside: stats(outside),
+    during: stats(during),
+    duringNewConnection: stats(duringFresh),
+    duringReusedConnection: stats(duringReused),
     timeline,
   };
 }
 
 // ---------------------------------------------------------------- one config
-const homes = [];
 
 async function benchConfig(name, port) {
   const pm2Home = path.join(WORK, `pm2-home-${name}-${Date.now()}`);
   fs.mkdirSync(pm2Home, { recursive: true });
-  homes.push({ name, pm2Home });
+  onExit(() => killPm2(PM2_BIN, pm2Home));
   const cfg = configFor(name, port, pm2Home);
   log(`[${name}] PM2_HOME=${pm2Home} port=${port}: pm2 start ${path.relative(REPO, cfg.file) || cfg.file}`);
   const st = await pm2(cfg, ['start', cfg.file]);
   log(`[${name}] pm2 start exit ${st.code} in ${(st.ms / 1000).toFixed(1)} s`);
-  if (!(await waitHealthy(port, 60000))) throw new Error(`[${name}] app not healthy on ${port}`);
+  await waitHealthy(port, 60000, `[${name}] app not healthy on ${port}`);
   // let both instances come up (seed: the 2nd may never)
   await new Promise((r) => setTimeout(r, 3000));
   const before = (await jlist(cfg)).map((p) => `${p.pm_id}:${p.pm2_env.status}`).join(' ');
@@ -395,10 +330,14 @@ async function benchConfig(name, port) {
     const end = Date.now();
     windows.push({ start, end });
     const pm2Error = /\[PM2\]\[ERROR\]/.test(r.out + r.err);
-    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '').replace(/\x1b\[[0-9;]*m/g, '').trim();
+    const errLine = ((r.out + r.err).split('\n').find((l) => l.includes('[PM2][ERROR]')) || '')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .trim();
     reloadInfo.push({ ms: end - start, code: r.code, pm2Error, errLine });
-    log(`[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
-      `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`);
+    log(
+      `[${name}] reload ${i + 1}/${opts.reloads}: exit ${r.code} in ${((end - start) / 1000).toFixed(1)} s` +
+        `${pm2Error ? ' [PM2][ERROR] printed' : ''}; requests so far ${load.sent}`,
+    );
     await new Promise((res) => setTimeout(res, opts.settleMs));
   }
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
@@ -409,7 +348,13 @@ async function benchConfig(name, port) {
   const summary = summarize(results, windows);
   if (opts.raw) {
     const file = `${opts.raw}.${name}.json`;
-    fs.writeFileSync(file, JSON.stringify({ windows, requests: results.map((r) => [Math.round(r.t), +r.ms.toFixed(2), r.ok ? 1 : 0, r.fresh ? 1 : 0, r.pid || 0]) }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        windows,
+        requests: results.map((r) => [Math.round(r.t), +r.ms.toFixed(2), r.ok ? 1 : 0, r.fresh ? 1 : 0, r.pid || 0]),
+      }),
+    );
     log(`[${name}] raw requests: ${file}`);
   }
   summary.reloads = reloadInfo.length;
@@ -423,7 +368,7 @@ async function benchConfig(name, port) {
     restart_time: p.pm2_env.restart_time,
     unstable_restarts: p.pm2_env.unstable_restarts,
   }));
-  const health = await getOnce(port, opts.path, 2000);
+  const health = await request('GET', port, opts.path, { timeoutMs: 2000 });
   summary.healthAfter = health.status === 200 ? JSON.parse(health.body) : health;
   await pm2(cfg, ['kill']);
   if (clientNice !== 0) setClientPriority(0);
@@ -438,10 +383,28 @@ function fmt(n) {
 function printTable(all, meta) {
   console.log('\n=== Zero-downtime reload benchmark ===');
   console.log(`date: ${meta.date}`);
-  console.log(`versions: node ${meta.versions.node}, pm2 ${meta.versions.pm2}, next ${meta.versions.next}, react ${meta.versions.react}; ${meta.versions.os}; ${meta.versions.cpus}`);
-  console.log(`load: ${opts.rate} req/s GET ${opts.path} on 127.0.0.1, keep-alive agent (maxSockets 64), timeout ${opts.timeoutMs} ms; ${opts.reloads} reloads, settle ${opts.settleMs} ms; "during" = reload command start .. end + 1 s`);
+  console.log(
+    `versions: node ${meta.versions.node}, pm2 ${meta.versions.pm2}, next ${meta.versions.next}, react ${meta.versions.react}; ${meta.versions.os}; ${meta.versions.cpus}`,
+  );
+  console.log(
+    `load: ${opts.rate} req/s GET ${opts.path} on 127.0.0.1, keep-alive agent (maxSockets 64), timeout ${opts.timeoutMs} ms; ${opts.reloads} reloads, settle ${opts.settleMs} ms; "during" = reload command start .. end + 1 s`,
+  );
   console.log(`command: ${meta.command}\n`);
-  const rows = [['config', 'sent', 'failed', 'success %', 'p50 out', 'p99 out', 'p50 reload', 'p99 reload', 'p99 ratio', 'reload s (avg)', 'PM2 ERROR printed']];
+  const rows = [
+    [
+      'config',
+      'sent',
+      'failed',
+      'success %',
+      'p50 out',
+      'p99 out',
+      'p50 reload',
+      'p99 reload',
+      'p99 ratio',
+      'reload s (avg)',
+      'PM2 ERROR printed',
+    ],
+  ];
   for (const [name, s] of Object.entries(all)) {
     rows.push([
       name,
@@ -461,19 +424,17 @@ function printTable(all, meta) {
   for (const r of rows) console.log('| ' + r.map((x, c) => x.padEnd(w[c])).join(' | ') + ' |');
   console.log('(latencies in ms)');
   for (const [name, s] of Object.entries(all)) {
-    console.log(`${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
-      `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
-      `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`);
+    console.log(
+      `${name}: failures by reason ${JSON.stringify(s.failures)}; failed during reloads ${s.failedDuringReloads}; ` +
+        `pm2 after ${JSON.stringify(s.pm2After)}; health after ${JSON.stringify(s.healthAfter)}; ` +
+        `reload exit!=0 ${s.reloadNonZeroExit}/${s.reloads}; pm2 error lines ${JSON.stringify(s.reloadErrorLines)}`,
+    );
     const nc = s.duringNewConnection;
     const rc = s.duringReusedConnection;
-    console.log(`${name}: during reloads, new connections n=${nc.n} p50 ${fmt(nc.p50)} p99 ${fmt(nc.p99)}; ` +
-      `reused keep-alive connections n=${rc.n} p50 ${fmt(rc.p50)} p99 ${fmt(rc.p99)} (ms)`);
-  }
-}
-
-async function killAll() {
-  for (const h of homes) {
-    await run(process.execPath, [PM2_BIN, 'kill'], { env: { ...process.env, PM2_HOME: h.pm2Home } });
+    console.log(
+      `${name}: during reloads, new connections n=${nc.n} p50 ${fmt(nc.p50)} p99 ${fmt(nc.p99)}; ` +
+        `reused keep-alive connections n=${rc.n} p50 ${fmt(rc.p50)} p99 ${fmt(rc.p99)} (ms)`,
+    );
   }
 }
 
@@ -481,10 +442,13 @@ async function main() {
   const command = `bench/zero-downtime/run.sh ${process.argv.slice(2).join(' ')}`.trim();
   const date = new Date().toISOString();
   await setup();
-  const meta = { date, command, versions: versions(), opts };
+  const meta = { date, command, versions: await versions(PM2_BIN, APP), opts };
   const all = {};
   let port = opts.port;
-  for (const name of opts.configs.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const name of opts.configs
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     try {
       all[name] = await benchConfig(name, port);
     } catch (e) {
@@ -492,29 +456,18 @@ async function main() {
     }
     port += 1; // a seed crash loop must not hold the next config's port
   }
-  await killAll();
+  await cleanupAll();
   printTable(all, meta);
-  const jsonFile = opts.json || path.join(WORK, `results-${date.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(jsonFile, JSON.stringify({ meta, results: all }, null, 2));
-  console.log(`\nresults JSON: ${jsonFile}`);
+  console.log('');
+  saveResults(WORK, date, { meta, results: all }, opts.json);
   const ours = all.ours;
   if (ours) {
-    const ok = ours.failed === 0 && ours.reloads >= 20 && ours.sent >= 40000 && ours.during.p99 <= 1.1 * ours.outside.p99;
-    console.log(`targets for ours (0 failed, >= 20 reloads, >= 40000 requests, p99 during <= 1.1 x outside): ${ok ? 'MET' : 'MISSED'}`);
+    const ok =
+      ours.failed === 0 && ours.reloads >= 20 && ours.sent >= 40000 && ours.during.p99 <= 1.1 * ours.outside.p99;
+    console.log(
+      `targets for ours (0 failed, >= 20 reloads, >= 40000 requests, p99 during <= 1.1 x outside): ${ok ? 'MET' : 'MISSED'}`,
+    );
   }
 }
 
-let interrupted = false;
-process.on('SIGINT', async () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  console.error('interrupted: killing pm2 daemons');
-  await killAll();
-  process.exit(130);
-});
-
-main().catch(async (e) => {
-  console.error(e.stack || e.message);
-  await killAll();
-  process.exit(1);
-});
+runMain(main);

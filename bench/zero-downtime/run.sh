@@ -5,6 +5,4 @@
 # Example: bench/zero-downtime/run.sh --reloads 20 --rate 200 > /tmp/zd-bench.log 2>&1
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-command -v node >/dev/null || { echo "node is required" >&2; exit 1; }
-command -v npm >/dev/null || { echo "npm is required" >&2; exit 1; }
-exec node "$here/run.js" "$@"
+exec "$here/../lib/run-node.sh" "node npm" "$here/run.js" "$@"

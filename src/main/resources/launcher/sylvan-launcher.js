@@ -136,7 +136,10 @@ let bootPriority = null; // {original} while lowered
 
 function threadIds() {
   try {
-    return fs.readdirSync('/proc/self/task').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+    return fs
+      .readdirSync('/proc/self/task')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
   } catch (_) {
     return [process.pid];
   }
@@ -188,7 +191,10 @@ function lowerBootPriority() {
   const target = Math.min(19, original + BOOT_NICE);
   if (target === original) return;
   if (!mayRaisePriorityTo(original)) {
-    log('INFO', `booting at unchanged priority (nice ${original}): restoring a lower one needs CAP_SYS_NICE or RLIMIT_NICE`);
+    log(
+      'INFO',
+      `booting at unchanged priority (nice ${original}): restoring a lower one needs CAP_SYS_NICE or RLIMIT_NICE`,
+    );
     return;
   }
   setAllThreads(target);
@@ -317,7 +323,10 @@ function drain(reason) {
 
   const hard = setTimeout(() => {
     for (const s of servers) closeIdle(s);
-    log('WARN', `hard deadline ${HARD_DEADLINE_MS} ms reached with ${inflight.size} request(s) in flight, ${openSockets()} socket(s) open; exiting`);
+    log(
+      'WARN',
+      `hard deadline ${HARD_DEADLINE_MS} ms reached with ${inflight.size} request(s) in flight, ${openSockets()} socket(s) open; exiting`,
+    );
     process.exit(0);
   }, HARD_DEADLINE_MS);
   hard.unref();
@@ -471,7 +480,10 @@ function startCustom() {
     return origListen.apply(this, args);
   };
 
-  log('INFO', `start mode=script script=${script} release=${releaseDir} commit=${commit} port=${port} pid=${process.pid}`);
+  log(
+    'INFO',
+    `start mode=script script=${script} release=${releaseDir} commit=${commit} port=${port} pid=${process.pid}`,
+  );
   // Load the script as the main module (as PM2 itself does), so apps that
   // start only `if (require.main === module)` still start.
   process.argv[1] = scriptPath;
@@ -529,7 +541,14 @@ async function warmUp(onRequest) {
   const get = (p, agent, left) =>
     new Promise((resolve) => {
       const req = http.get(
-        { host: '127.0.0.1', port: privPort, path: p, agent, timeout: left, headers: { 'user-agent': 'sylvan-launcher-warmup' } },
+        {
+          host: '127.0.0.1',
+          port: privPort,
+          path: p,
+          agent,
+          timeout: left,
+          headers: { 'user-agent': 'sylvan-launcher-warmup' },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(String(res.statusCode)));
@@ -573,7 +592,10 @@ async function startNext() {
   try {
     nextPath = require.resolve('next', { paths: [releaseDir] });
   } catch (e) {
-    log('ERROR', `next is not installed in ${releaseDir} (require.resolve failed); set SYLVAN_SCRIPT for non-Next apps`);
+    log(
+      'ERROR',
+      `next is not installed in ${releaseDir} (require.resolve failed); set SYLVAN_SCRIPT for non-Next apps`,
+    );
     process.exit(1);
   }
   let nextVersion = 'unknown';
