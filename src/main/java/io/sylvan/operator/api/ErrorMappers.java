@@ -55,12 +55,12 @@ public class ErrorMappers {
   public Response webApplication(WebApplicationException e, ContainerRequestContext request) {
     Response original = e.getResponse();
     int status = original.getStatus();
-    String what = request.getMethod() + " " + Params.shown(request.getUriInfo().getPath());
+    String path = Params.shown(request.getUriInfo().getPath());
+    String what = request.getMethod() + " " + path;
     String message =
         switch (status) {
           case 404 -> "no route for " + what;
-          case 405 ->
-              request.getMethod() + " is not allowed on " + what.substring(what.indexOf(' ') + 1);
+          case 405 -> request.getMethod() + " is not allowed on " + path;
           default -> e.getMessage() == null ? ApiError.reason(status) : e.getMessage();
         };
     if (status >= 500) {
