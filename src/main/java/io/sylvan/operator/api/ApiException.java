@@ -27,6 +27,10 @@ public class ApiException extends RuntimeException {
     return new ApiException(ApiError.badParameter(parameter, message));
   }
 
+  public static ApiException conflict(String message) {
+    return new ApiException(ApiError.of(409, message));
+  }
+
   /** Renders {@link ApiException} as its JSON error body. */
   @Provider
   public static class Mapper implements ExceptionMapper<ApiException> {

@@ -37,8 +37,9 @@ public class DeploymentResource {
       @QueryParam("before") String beforeParam) {
     DeploymentStatus st = statusParam == null ? null : parseStatus(statusParam);
     int limit =
-        limitParam == null ? DEFAULT_LIMIT : (int) parseLong("limit", limitParam, 1, MAX_LIMIT);
-    Long before = beforeParam == null ? null : parseLong("before", beforeParam, 1, Long.MAX_VALUE);
+        limitParam == null ? DEFAULT_LIMIT : (int) Params.longIn("limit", limitParam, 1, MAX_LIMIT);
+    Long before =
+        beforeParam == null ? null : Params.longIn("before", beforeParam, 1, Long.MAX_VALUE);
     if (env != null && status.environment(env).isEmpty()) {
       throw ApiException.notFound("no environment named '" + env + "'");
     }
@@ -68,20 +69,7 @@ public class DeploymentResource {
           String.join(
               ", ", Arrays.stream(DeploymentStatus.values()).map(DeploymentStatus::wire).toList());
       throw ApiException.badParameter(
-          "status", "status must be one of " + allowed + ", got '" + value + "'");
-    }
-  }
-
-  private static long parseLong(String name, String value, long min, long max) {
-    try {
-      long v = Long.parseLong(value.trim());
-      if (v < min || v > max) {
-        throw ApiException.badParameter(
-            name, name + " must be between " + min + " and " + max + ", got " + v);
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw ApiException.badParameter(name, name + " must be a whole number, got '" + value + "'");
+          "status", "status must be one of " + allowed + ", got '" + Params.shown(value) + "'");
     }
   }
 }

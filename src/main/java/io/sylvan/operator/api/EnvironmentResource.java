@@ -14,6 +14,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -36,18 +39,19 @@ public class EnvironmentResource {
   @Operation(summary = "Run the update pipeline for the spec's commit now (deploy-update.sh)")
   public Response deploy(
       @PathParam("env") String env,
-      @QueryParam("force") boolean force,
-      @QueryParam("skipBackup") boolean skipBackup,
-      @QueryParam("skipHealthCheck") boolean skipHealthCheck) {
+      @QueryParam("force") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN)) String force,
+      @QueryParam("skipBackup") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN))
+          String skipBackup,
+      @QueryParam("skipHealthCheck") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN))
+          String skipHealthCheck) {
+    DeployOptions options = options(force, skipBackup, skipHealthCheck);
     try {
-      var started =
-          deployments.deploy(
-              env, new DeployOptions(force, skipBackup, skipHealthCheck), Trigger.API);
+      var started = deployments.deploy(env, options, Trigger.API);
       return Response.accepted(new Accepted(env, "deploy", started.deploymentId(), null)).build();
     } catch (DeploymentService.NotDeployableException e) {
       throw ApiException.notFound(e.getMessage());
     } catch (DeploymentRunner.BusyException e) {
-      throw new ApiException(new ApiError(409, "Conflict", e.getMessage(), null));
+      throw ApiException.conflict(e.getMessage());
     }
   }
 
@@ -57,11 +61,14 @@ public class EnvironmentResource {
       summary = "Reconcile now; retries a commit that failed before and lifts a rollback pin")
   public Response sync(
       @PathParam("env") String env,
-      @QueryParam("force") boolean force,
-      @QueryParam("skipBackup") boolean skipBackup,
-      @QueryParam("skipHealthCheck") boolean skipHealthCheck) {
+      @QueryParam("force") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN)) String force,
+      @QueryParam("skipBackup") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN))
+          String skipBackup,
+      @QueryParam("skipHealthCheck") @Parameter(schema = @Schema(type = SchemaType.BOOLEAN))
+          String skipHealthCheck) {
+    DeployOptions options = options(force, skipBackup, skipHealthCheck);
     try {
-      actions.sync(env, new DeployOptions(force, skipBackup, skipHealthCheck));
+      actions.sync(env, options);
       return Response.accepted(new Accepted(env, "sync", null, null)).build();
     } catch (EnvironmentActions.ActionException e) {
       throw failed(e);
@@ -75,8 +82,9 @@ public class EnvironmentResource {
           "Roll back to the previous good release (or ?to=<sha> of a release on disk) and stay"
               + " there until the spec names another commit")
   public Response rollback(@PathParam("env") String env, @QueryParam("to") String to) {
+    String target = Params.commit("to", to);
     try {
-      String commit = actions.rollback(env, to);
+      String commit = actions.rollback(env, target);
       return Response.accepted(new Accepted(env, "rollback", null, commit)).build();
     } catch (EnvironmentActions.ActionException e) {
       throw failed(e);
@@ -107,9 +115,17 @@ public class EnvironmentResource {
     }
   }
 
+  /** Booleans are true or false, nothing else: {@code ?force=1} is a 400, not a silent false. */
+  private static DeployOptions options(String force, String skipBackup, String skipHealthCheck) {
+    return new DeployOptions(
+        Params.bool("force", force),
+        Params.bool("skipBackup", skipBackup),
+        Params.bool("skipHealthCheck", skipHealthCheck));
+  }
+
   private static ApiException failed(EnvironmentActions.ActionException e) {
     return e.conflict()
-        ? new ApiException(new ApiError(409, "Conflict", e.getMessage(), null))
+        ? ApiException.conflict(e.getMessage())
         : ApiException.notFound(e.getMessage());
   }
 }

@@ -1,6 +1,7 @@
 package io.sylvan.operator.health;
 
 import io.agroal.api.AgroalDataSource;
+import io.sylvan.operator.config.OperatorSecrets;
 import io.sylvan.operator.state.DatabaseMigration;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ public class DatabaseHealthCheck implements HealthCheck {
 
   @Inject AgroalDataSource dataSource;
   @Inject DatabaseMigration migration;
+  @Inject OperatorSecrets secrets;
 
   @Override
   public HealthCheckResponse call() {
@@ -25,7 +27,11 @@ public class DatabaseHealthCheck implements HealthCheck {
       if (c.isValid(3)) {
         return migration
             .pendingReason()
-            .map(r -> HealthCheckResponse.named(NAME).down().withData("reason", Redact.paths(r)))
+            .map(
+                r ->
+                    HealthCheckResponse.named(NAME)
+                        .down()
+                        .withData("reason", secrets.redactor().redactForPublic(r)))
             .orElseGet(() -> HealthCheckResponse.named(NAME).up())
             .build();
       }
@@ -33,7 +39,7 @@ public class DatabaseHealthCheck implements HealthCheck {
     } catch (Exception e) {
       return HealthCheckResponse.named(NAME)
           .down()
-          .withData("reason", Redact.paths(DatabaseMigration.rootMessage(e)))
+          .withData("reason", secrets.redactor().redactForPublic(DatabaseMigration.rootMessage(e)))
           .build();
     }
   }

@@ -1,5 +1,6 @@
 package io.sylvan.operator.health;
 
+import io.sylvan.operator.config.OperatorSecrets;
 import io.sylvan.operator.spec.SpecCatalog;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,6 +17,7 @@ public class SpecSourceHealthCheck implements HealthCheck {
   static final String NAME = "spec-source";
 
   @Inject SpecCatalog specs;
+  @Inject OperatorSecrets secrets;
 
   @Override
   public HealthCheckResponse call() {
@@ -30,7 +32,7 @@ public class SpecSourceHealthCheck implements HealthCheck {
         });
     if (error.isPresent()) {
       return b.down()
-          .withData("reason", Redact.paths(error.get().message()))
+          .withData("reason", secrets.redactor().redactForPublic(error.get().message()))
           .withData("stale", snapshot.isPresent())
           .build();
     }

@@ -4,6 +4,7 @@ import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.InheritedEnv;
 import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import java.nio.file.Path;
@@ -31,8 +32,11 @@ public final class DeploymentContext {
   private final long deploymentId;
   private Path releaseDir;
 
-  /** Values of the env file: redacted from every log and output. */
+  /** Values of the env file, as the validation read them. */
   private Map<String, String> envValues = Map.of();
+
+  /** The operator's secrets and the env file's values: for every log line, output and record. */
+  private Redactor redactor;
 
   private String version;
   private Path backupPath;
@@ -62,6 +66,9 @@ public final class DeploymentContext {
     this.releases = new Releases(spec.spec().target().root());
     this.servingRelease = servingRelease;
     this.servingCommit = servingRelease.flatMap(Releases::revision);
+    // From the first line on, also in runs that never validate (a rollback).
+    this.redactor = EnvFile.redactor(tools.redactor(), spec);
+    log.redactor(redactor);
   }
 
   public DeploySpec spec() {
@@ -134,7 +141,7 @@ public final class DeploymentContext {
   }
 
   public Path envFile() {
-    return root().resolve(spec.spec().env().file());
+    return EnvFile.of(spec);
   }
 
   public Map<String, String> envValues() {
@@ -143,7 +150,13 @@ public final class DeploymentContext {
 
   void envValues(Map<String, String> values) {
     this.envValues = Map.copyOf(values);
-    log.redact(values.values());
+    this.redactor = redactor.with(values.values());
+    log.redactor(redactor);
+  }
+
+  /** What every output, message and record of this run passes before it is kept or shown. */
+  public Redactor redactor() {
+    return redactor;
   }
 
   public Optional<String> version() {
@@ -253,7 +266,7 @@ public final class DeploymentContext {
             .removeEnv(InheritedEnv.toDrop())
             .env(env)
             .timeout(timeout)
-            .secrets(envValues.values())
+            .redactor(redactor)
             .onLine(log::output);
     log.info("$ " + String.join(" ", argv));
     return tools.runner().run(b.build());

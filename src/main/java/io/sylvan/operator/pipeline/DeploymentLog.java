@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.Redactor;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,15 +11,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Collection;
-import java.util.List;
 import java.util.Locale;
 import org.jboss.logging.Logger;
 
 /**
  * The seed's deployment log: {@code [2024-11-14 14:30:22] [INFO] ...} and {@code [STEP] ...
- * (duration: 1.2s)} lines in {@code <root>/logs/deployments/deploy_<ts>.log}, with every secret
- * value replaced by {@code ***} before it is written.
+ * (duration: 1.2s)} lines in {@code <root>/logs/deployments/deploy_<ts>.log}; every line passes the
+ * run's {@link Redactor} before it is written (to the file and to the operator's log).
  */
 public final class DeploymentLog implements AutoCloseable {
 
@@ -28,7 +27,7 @@ public final class DeploymentLog implements AutoCloseable {
   private final Path file;
   private final BufferedWriter out;
   private final String environment;
-  private volatile List<String> secrets = List.of();
+  private volatile Redactor redactor = Redactor.PATTERNS_ONLY;
 
   public DeploymentLog(Path file, String environment) {
     this.file = file;
@@ -47,20 +46,13 @@ public final class DeploymentLog implements AutoCloseable {
     return file;
   }
 
-  /** Values that must never be written (env file values); short values are ignored. */
-  public void redact(Collection<String> values) {
-    this.secrets = values.stream().filter(v -> v != null && v.length() >= 4).toList();
+  /** The run's redactor (operator secrets, env file values); set by {@link DeploymentContext}. */
+  void redactor(Redactor redactor) {
+    this.redactor = redactor;
   }
 
   public String redacted(String text) {
-    if (text == null) {
-      return null;
-    }
-    String r = text;
-    for (String s : secrets) {
-      r = r.replace(s, "***");
-    }
-    return r;
+    return redactor.redact(text);
   }
 
   public void info(String message) {

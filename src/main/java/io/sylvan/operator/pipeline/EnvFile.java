@@ -1,5 +1,7 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.Redactor;
+import io.sylvan.operator.spec.DeploySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +15,27 @@ import java.util.Map;
 public final class EnvFile {
 
   private EnvFile() {}
+
+  /** The environment's env file: {@code spec.env.file} under {@code target.root}. */
+  public static Path of(DeploySpec spec) {
+    return spec.spec().target().root().resolve(spec.spec().env().file());
+  }
+
+  /**
+   * {@code base} plus the values of the environment's env file, for redacting what the app or a
+   * command of this environment returns. A missing or unreadable file adds nothing.
+   */
+  public static Redactor redactor(Redactor base, DeploySpec spec) {
+    Path file = of(spec);
+    if (!Files.isRegularFile(file)) {
+      return base;
+    }
+    try {
+      return base.with(read(file).values());
+    } catch (IOException | RuntimeException e) {
+      return base;
+    }
+  }
 
   public static Map<String, String> read(Path file) throws IOException {
     Map<String, String> values = new LinkedHashMap<>();

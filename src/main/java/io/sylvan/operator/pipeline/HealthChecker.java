@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sylvan.operator.runtime.HostMetrics;
 import io.sylvan.operator.runtime.Pm2;
 import io.sylvan.operator.runtime.Pm2Process;
+import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.spec.DeploySpec;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +22,8 @@ import java.util.Optional;
 /**
  * The seed's {@code health-check.sh}: HTTP, critical API paths, performance and version checks
  * against the app on loopback, retried {@code healthCheck.retries} times {@code interval} apart.
- * Usable as a pipeline step and on its own.
+ * Usable as a pipeline step and on its own. What the app answers is redacted here, where it enters
+ * the operator: with the operator's secrets and the environment's env file values.
  */
 public final class HealthChecker {
 
@@ -30,6 +32,7 @@ public final class HealthChecker {
   private final Pm2 pm2;
   private final HttpClient http;
   private final Sleeper sleeper;
+  private final Redactor operatorSecrets;
 
   /** Waiting between tries; a test can make it instant. */
   @FunctionalInterface
@@ -37,12 +40,13 @@ public final class HealthChecker {
     void sleep(Duration d) throws InterruptedException;
   }
 
-  public HealthChecker(Pm2 pm2) {
-    this(pm2, d -> Thread.sleep(d.toMillis()));
+  public HealthChecker(Pm2 pm2, Redactor operatorSecrets) {
+    this(pm2, operatorSecrets, d -> Thread.sleep(d.toMillis()));
   }
 
-  HealthChecker(Pm2 pm2, Sleeper sleeper) {
+  HealthChecker(Pm2 pm2, Redactor operatorSecrets, Sleeper sleeper) {
     this.pm2 = pm2;
+    this.operatorSecrets = operatorSecrets;
     this.sleeper = sleeper;
     this.http =
         HttpClient.newBuilder()
@@ -158,14 +162,16 @@ public final class HealthChecker {
     checks.put("version", versionOk ? HealthReport.PASS : HealthReport.FAIL);
 
     boolean healthy = checks.values().stream().allMatch(HealthReport.PASS::equals);
-    return new HealthReport(
-        healthy ? HealthReport.HEALTHY : HealthReport.UNHEALTHY,
-        checks,
-        new HealthReport.Metrics(responseTime, memoryBytes / (1024 * 1024), round1(cpu)),
-        reportedVersion,
-        reportedCommit != null ? reportedCommit : expectedCommit,
-        healthy ? null : String.join("; ", problems),
-        Instant.now());
+    HealthReport report =
+        new HealthReport(
+            healthy ? HealthReport.HEALTHY : HealthReport.UNHEALTHY,
+            checks,
+            new HealthReport.Metrics(responseTime, memoryBytes / (1024 * 1024), round1(cpu)),
+            reportedVersion,
+            reportedCommit != null ? reportedCommit : expectedCommit,
+            healthy ? null : String.join("; ", problems),
+            Instant.now());
+    return report.redacted(EnvFile.redactor(operatorSecrets, spec));
   }
 
   private List<Pm2Process> safeJlist() {

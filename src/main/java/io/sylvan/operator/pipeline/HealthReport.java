@@ -1,7 +1,9 @@
 package io.sylvan.operator.pipeline;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sylvan.operator.runtime.Redactor;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -29,5 +31,22 @@ public record HealthReport(
 
   public boolean healthy() {
     return HEALTHY.equals(status);
+  }
+
+  /**
+   * This report with everything the app chose (its version and commit, and the message that quotes
+   * them) through {@code redactor}: an app may answer with a value of its env file.
+   */
+  public HealthReport redacted(Redactor redactor) {
+    Map<String, String> safeChecks = new LinkedHashMap<>();
+    checks.forEach((k, v) -> safeChecks.put(redactor.redact(k), redactor.redact(v)));
+    return new HealthReport(
+        status,
+        safeChecks,
+        metrics,
+        redactor.redact(version),
+        redactor.redact(commit),
+        redactor.redact(message),
+        timestamp);
   }
 }

@@ -3,13 +3,14 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.Pm2;
+import io.sylvan.operator.runtime.Redactor;
 import java.nio.file.Path;
 import java.util.function.BiConsumer;
 
 /**
  * The external tools a pipeline run drives and the operator's own files on disk: git mirrors under
  * {@code <data-dir>/mirrors}, the launcher and the ecosystem file. {@code healthSink} records each
- * health report (database row and health log).
+ * health report (database row and health log); {@code redactor} holds the operator's own secrets.
  */
 public record Toolbox(
     CommandRunner runner,
@@ -19,6 +20,7 @@ public record Toolbox(
     Path dataDir,
     Path launcher,
     Path ecosystemFile,
+    Redactor redactor,
     BiConsumer<DeploymentContext, HealthReport> healthSink) {
 
   /** The cached bare mirror of an app repository, keyed by a hash of its URL. */

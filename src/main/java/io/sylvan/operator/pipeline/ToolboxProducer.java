@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.config.OperatorSecrets;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.Pm2;
@@ -43,6 +44,7 @@ public class ToolboxProducer {
 
   @Inject OperatorConfig config;
   @Inject DeploymentRecorder recorder;
+  @Inject OperatorSecrets secrets;
 
   private volatile Toolbox toolbox;
 
@@ -76,15 +78,20 @@ public class ToolboxProducer {
         runner,
         new Git(runner),
         pm2,
-        new HealthChecker(pm2),
+        new HealthChecker(pm2, secrets.redactor()),
         dataDir,
         launcher,
         ecosystem,
+        secrets.redactor(),
         this::recordHealth);
   }
 
-  /** A health report goes to the database and, in the seed's JSON, to the health-checks log. */
-  private void recordHealth(DeploymentContext ctx, HealthReport report) {
+  /**
+   * A health report goes to the database and, in the seed's JSON, to the health-checks log; both
+   * only after the run's redactor (the checker redacts too: this holds for reports from anywhere).
+   */
+  private void recordHealth(DeploymentContext ctx, HealthReport unredacted) {
+    HealthReport report = unredacted.redacted(ctx.redactor());
     HealthCheckRecord r = new HealthCheckRecord();
     r.environment = ctx.environment();
     r.deploymentId = ctx.deploymentId();
@@ -95,7 +102,7 @@ public class ToolboxProducer {
     r.cpuUsagePercent = report.metrics().cpuUsage();
     r.version = report.version();
     r.gitCommit = report.commit();
-    r.message = ctx.log().redacted(report.message());
+    r.message = report.message();
     r.checkedAt = report.timestamp();
     recorder.saveHealth(r);
     writeHealthLog(ctx.root(), report);

@@ -16,17 +16,15 @@ import java.util.stream.Collectors;
 
 /**
  * One external program invocation: an argv array (never a shell command line), its working
- * directory, environment changes, a timeout, the secret values to redact from anything that is
- * logged or returned, and an optional listener that receives each (redacted) output line as it
- * arrives.
+ * directory, environment changes, a timeout, the {@link Redactor} for anything that is logged or
+ * returned, and an optional listener that receives each (redacted) output line as it arrives.
  *
  * @param argv program and arguments; {@code argv[0]} is looked up on the PATH when it has no slash
  * @param workingDir working directory, or {@code null} for the operator's own
  * @param extraEnv variables added to (or replacing those in) the inherited environment
  * @param envToRemove variables removed from the inherited environment
  * @param timeout after this the whole process tree is killed
- * @param secrets values replaced by {@code ***} in output, listener lines and {@link
- *     #commandLine()}; blank values and values shorter than 4 characters are ignored
+ * @param redactor applied to output, listener lines and {@link #commandLine()}
  * @param lineListener receives each output line, already redacted; may be {@code null}
  */
 public record Command(
@@ -35,16 +33,11 @@ public record Command(
     Map<String, String> extraEnv,
     Set<String> envToRemove,
     Duration timeout,
-    Collection<String> secrets,
+    Redactor redactor,
     Consumer<String> lineListener) {
 
   /** Used when a caller sets no timeout: long enough for a cold build, short enough to notice. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
-
-  /** Shorter secrets would redact ordinary words and digits all over the output. */
-  static final int MIN_SECRET_LENGTH = 4;
-
-  static final String MASK = "***";
 
   private static final Pattern SAFE_ARG = Pattern.compile("[A-Za-z0-9_@%+=:,./^{}-]+");
 
@@ -60,15 +53,7 @@ public record Command(
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("timeout must be positive: " + timeout);
     }
-    // Longest first, so a secret that contains another one is masked as a whole.
-    secrets =
-        secrets == null
-            ? List.of()
-            : secrets.stream()
-                .filter(s -> s != null && !s.isBlank() && s.length() >= MIN_SECRET_LENGTH)
-                .distinct()
-                .sorted((a, b) -> Integer.compare(b.length(), a.length()))
-                .toList();
+    redactor = redactor == null ? Redactor.PATTERNS_ONLY : redactor;
   }
 
   /** Starts a builder for {@code argv}. */
@@ -86,16 +71,9 @@ public record Command(
     return argv.get(0);
   }
 
-  /** Replaces every occurrence of every secret in {@code text} with {@code ***}. */
+  /** {@code text} through this command's {@link Redactor}. */
   public String redact(String text) {
-    if (text == null || secrets.isEmpty()) {
-      return text;
-    }
-    String result = text;
-    for (String secret : secrets) {
-      result = result.replace(secret, MASK);
-    }
-    return result;
+    return redactor.redact(text);
   }
 
   /**
@@ -121,6 +99,7 @@ public record Command(
     private final Set<String> envToRemove = new LinkedHashSet<>();
     private Duration timeout = DEFAULT_TIMEOUT;
     private final List<String> secrets = new ArrayList<>();
+    private Redactor redactor = Redactor.PATTERNS_ONLY;
     private Consumer<String> lineListener;
 
     private Builder(List<String> argv) {
@@ -176,13 +155,20 @@ public record Command(
       return this;
     }
 
+    /** The redactor to start from (e.g. the environment's); {@link #secret}s are added to it. */
+    public Builder redactor(Redactor redactor) {
+      this.redactor = redactor;
+      return this;
+    }
+
     public Builder onLine(Consumer<String> listener) {
       this.lineListener = listener;
       return this;
     }
 
     public Command build() {
-      return new Command(argv, workingDir, extraEnv, envToRemove, timeout, secrets, lineListener);
+      return new Command(
+          argv, workingDir, extraEnv, envToRemove, timeout, redactor.with(secrets), lineListener);
     }
   }
 }

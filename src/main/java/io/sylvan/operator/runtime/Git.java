@@ -31,8 +31,6 @@ public class Git {
 
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-fA-F]{4,64}");
   private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-  private static final Pattern URL_CREDENTIALS =
-      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
 
   private final CommandRunner runner;
   private final String gitCommand;
@@ -190,9 +188,11 @@ public class Git {
     return out.startsWith("git version ") ? out.substring("git version ".length()) : out;
   }
 
-  /** Replaces {@code user:token@} in every URL of {@code text} with {@code ***@}. */
+  /**
+   * Replaces {@code user:token@} in every URL of {@code text} with {@code ***@} ({@link Redactor}).
+   */
   public static String redactUrls(String text) {
-    return text == null ? null : URL_CREDENTIALS.matcher(text).replaceAll("$1***@");
+    return Redactor.patterns(text);
   }
 
   private CommandResult run(Duration timeout, List<String> secrets, String... args) {
