@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,6 +28,9 @@ public class Git {
   /** Local operations (cat-file, rev-parse, checkout of a hard-linked clone) take milliseconds. */
   static final Duration LOCAL_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The lockfile lookup of the validate step has always allowed this long. */
+  static final Duration NAMES_TIMEOUT = Duration.ofSeconds(30);
+
   public static final String REVISION_FILE = "REVISION";
 
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-fA-F]{4,64}");
@@ -35,7 +39,7 @@ public class Git {
       Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
 
   private final CommandRunner runner;
-  private final String gitCommand;
+  private final GitCommands commands;
 
   public Git(CommandRunner runner) {
     this(runner, "git");
@@ -43,7 +47,7 @@ public class Git {
 
   public Git(CommandRunner runner, String gitCommand) {
     this.runner = runner;
-    this.gitCommand = gitCommand;
+    this.commands = new GitCommands(gitCommand);
   }
 
   /**
@@ -54,15 +58,8 @@ public class Git {
     List<String> secrets = urlSecrets(repositoryUrlOrPath);
     if (isGitDir(mirrorDir)) {
       // The spec may have changed the repository URL (or its token) since the mirror was made.
-      run(
-          timeout,
-          secrets,
-          "--git-dir=" + mirrorDir,
-          "remote",
-          "set-url",
-          "origin",
-          repositoryUrlOrPath);
-      run(timeout, secrets, "--git-dir=" + mirrorDir, "remote", "update", "--prune");
+      run(timeout, secrets, commands.setMirrorOrigin(mirrorDir, repositoryUrlOrPath));
+      run(timeout, secrets, commands.updateMirror(mirrorDir));
       return;
     }
     if (Files.exists(mirrorDir) && !isEmptyDirectory(mirrorDir)) {
@@ -72,7 +69,7 @@ public class Git {
         mirrorDir,
         "mirror",
         partial -> {
-          run(timeout, secrets, "clone", "--mirror", "--", repositoryUrlOrPath, partial.toString());
+          run(timeout, secrets, commands.cloneMirror(repositoryUrlOrPath, partial));
           Files.deleteIfExists(mirrorDir);
         });
   }
@@ -83,9 +80,7 @@ public class Git {
     requireGitDir(mirrorDir);
     CommandResult result =
         runner.run(
-            command(LOCAL_TIMEOUT, List.of())
-                .args("--git-dir=" + mirrorDir, "cat-file", "-e", sha + "^{commit}")
-                .build());
+            command(commands.commitExists(mirrorDir, sha), LOCAL_TIMEOUT, List.of()).build());
     if (result.timedOut()) {
       throw new GitException(result.describe());
     }
@@ -115,24 +110,8 @@ public class Git {
         releaseDir,
         "release",
         partial -> {
-          run(
-              timeout,
-              List.of(),
-              "clone",
-              "--quiet",
-              "--no-checkout",
-              "--",
-              mirrorDir.toAbsolutePath().toString(),
-              partial.toString());
-          run(
-              timeout,
-              List.of(),
-              "-C",
-              partial.toString(),
-              "checkout",
-              "--quiet",
-              "--detach",
-              fullSha);
+          run(timeout, List.of(), commands.cloneWithoutCheckout(mirrorDir, partial));
+          run(timeout, List.of(), commands.checkoutDetached(partial, fullSha));
           String head = resolve(partial, "HEAD");
           if (!head.equals(fullSha)) {
             throw new GitException(
@@ -170,9 +149,7 @@ public class Git {
       throw new IllegalArgumentException("not a revision: " + rev);
     }
     Path abs = repoDir.toAbsolutePath();
-    Command.Builder command =
-        command(LOCAL_TIMEOUT, List.of())
-            .args("-C", abs.toString(), "rev-parse", "--verify", "--quiet", rev + "^{commit}");
+    Command.Builder command = command(commands.resolveCommit(abs, rev), LOCAL_TIMEOUT, List.of());
     if (abs.getParent() != null) {
       // A directory that is not a repository must fail, not resolve in an enclosing repository.
       command.env("GIT_CEILING_DIRECTORIES", abs.getParent().toString());
@@ -186,8 +163,22 @@ public class Git {
 
   /** The installed git's version, e.g. {@code 2.39.5}. */
   public String version() {
-    String out = run(LOCAL_TIMEOUT, List.of(), "--version").output().strip();
+    String out = run(LOCAL_TIMEOUT, List.of(), commands.version()).output().strip();
     return out.startsWith("git version ") ? out.substring("git version ".length()) : out;
+  }
+
+  /**
+   * The names at the top of {@code commit}'s tree in the repository {@code gitDir} (to see which
+   * lockfile a commit has before any checkout), or empty when git cannot list them.
+   */
+  public Optional<List<String>> topLevelNames(Path gitDir, String commit) {
+    CommandResult r =
+        runner.run(
+            command(commands.topLevelNames(gitDir, commit), NAMES_TIMEOUT, List.of()).build());
+    if (!r.ok()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.output().lines().map(String::strip).toList());
   }
 
   /** Replaces {@code user:token@} in every URL of {@code text} with {@code ***@}. */
@@ -195,8 +186,8 @@ public class Git {
     return text == null ? null : URL_CREDENTIALS.matcher(text).replaceAll("$1***@");
   }
 
-  private CommandResult run(Duration timeout, List<String> secrets, String... args) {
-    return run(command(timeout, secrets).args(args));
+  private CommandResult run(Duration timeout, List<String> secrets, List<String> argv) {
+    return run(command(argv, timeout, secrets));
   }
 
   private CommandResult run(Command.Builder command) {
@@ -207,8 +198,8 @@ public class Git {
     return result;
   }
 
-  private Command.Builder command(Duration timeout, List<String> secrets) {
-    return Command.builder(gitCommand)
+  private Command.Builder command(List<String> argv, Duration timeout, List<String> secrets) {
+    return Command.builder(argv)
         .timeout(timeout)
         .secrets(secrets)
         // Never wait for a password on a terminal that nobody watches.
