@@ -1,6 +1,7 @@
 package io.sylvan.operator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sylvan.operator.runtime.Commits;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,6 @@ final class Table {
   /** A commit shortened to 12 characters, or {@code -}. */
   static String sha(JsonNode node, String field) {
     String v = text(node, field);
-    return v.length() > 12 ? v.substring(0, 12) : v;
+    return Commits.short12(v);
   }
 }

@@ -3,6 +3,7 @@ package io.sylvan.operator.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sylvan.operator.runtime.FileTrees;
+import io.sylvan.operator.runtime.ToolVersions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -148,17 +149,8 @@ public final class Backups {
   }
 
   private static String toolVersion(DeploymentContext ctx, String tool) {
-    try {
-      var r =
-          ctx.tools()
-              .runner()
-              .run(
-                  io.sylvan.operator.runtime.Command.builder(tool, "--version")
-                      .timeout(Duration.ofSeconds(20))
-                      .build());
-      return r.ok() ? r.output().strip().replaceFirst("^v", "") : null;
-    } catch (RuntimeException e) {
-      return null;
-    }
+    return ToolVersions.read(ctx.tools().runner(), tool, Duration.ofSeconds(20))
+        .map(v -> v.replaceFirst("^v", ""))
+        .orElse(null);
   }
 }

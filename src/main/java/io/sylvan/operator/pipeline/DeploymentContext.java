@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.runtime.InheritedEnv;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.runtime.Redactor;
@@ -92,7 +93,7 @@ public final class DeploymentContext {
   }
 
   public String shortCommit() {
-    return commit.substring(0, Math.min(12, commit.length()));
+    return Commits.short12(commit);
   }
 
   public DeploymentType type() {

@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.reconcile.OperatorMetrics;
 import io.sylvan.operator.reconcile.Reasons;
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.runtime.FileTrees;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.AppHealth;
@@ -578,7 +579,7 @@ public class DeploymentRunner {
                   Condition.STALLED,
                   false,
                   Reasons.PROGRESSING,
-                  type.wire() + " to " + commit.substring(0, 12) + " started");
+                  type.wire() + " to " + Commits.short12(commit) + " started");
             }
           }
           e.health = e.health == AppHealth.UNKNOWN ? AppHealth.PROGRESSING : e.health;
@@ -586,7 +587,7 @@ public class DeploymentRunner {
               Condition.RECONCILING,
               true,
               Reasons.PROGRESSING,
-              type.wire() + " to " + commit.substring(0, 12));
+              type.wire() + " to " + Commits.short12(commit));
         });
     Deployment d = new Deployment();
     d.environment = spec.environment();

@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
+import io.sylvan.operator.spec.SpecLookup;
 import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.spec.SpecSourceException;
 import io.sylvan.operator.state.EnvironmentService;
@@ -74,16 +75,11 @@ public class DeploymentService {
 
   static DeploySpec validSpec(SpecSnapshot snapshot, String environment)
       throws NotDeployableException {
-    Optional<DeploySpec> spec = Optional.ofNullable(snapshot.valid().get(environment));
-    if (spec.isPresent()) {
-      return spec.get();
+    SpecLookup lookup = SpecLookup.of(Optional.of(snapshot), environment);
+    if (!lookup.found()) {
+      throw new NotDeployableException(lookup.problem());
     }
-    boolean invalid =
-        snapshot.invalid().stream().anyMatch(i -> i.environment().equals(environment));
-    throw new NotDeployableException(
-        invalid
-            ? "the spec of " + environment + " is invalid; see GET /status/" + environment
-            : "no environment named '" + environment + "'");
+    return lookup.spec();
   }
 
   /** On a ShutdownEvent, not at bean destruction: a stopping run still needs the datasource. */

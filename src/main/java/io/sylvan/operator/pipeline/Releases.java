@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.runtime.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ public final class Releases {
 
   /** A fresh, not yet existing release directory for {@code commit}. */
   public Path newReleaseDir(String commit) {
-    String base = LocalDateTime.now().format(TS) + "_" + commit.substring(0, 12);
+    String base = LocalDateTime.now().format(TS) + "_" + Commits.short12(commit);
     Path p = dir().resolve(base);
     for (int i = 1; Files.exists(p, LinkOption.NOFOLLOW_LINKS); i++) {
       p = dir().resolve(base + "-" + i);

@@ -2,12 +2,12 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.FileTrees;
+import io.sylvan.operator.runtime.ToolCommands;
 import io.sylvan.operator.spec.DeploySpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -62,13 +62,7 @@ final class ReuseBuildCacheStep implements Step {
     // as they are (it may be rolled back to and rebuilt from).
     CommandResult r =
         ctx.run(
-            List.of(
-                "cp",
-                "-R",
-                "--preserve=timestamps",
-                "--reflink=auto",
-                from.toString(),
-                to.toString()),
+            ToolCommands.copyKeepingTimes(from, to),
             ctx.releaseDir(),
             Map.of(),
             Duration.ofMinutes(5));

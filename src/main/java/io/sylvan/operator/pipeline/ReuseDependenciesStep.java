@@ -2,11 +2,11 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.FileTrees;
+import io.sylvan.operator.runtime.ToolCommands;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -53,7 +53,7 @@ final class ReuseDependenciesStep implements Step {
     Path to = ctx.releaseDir().resolve("node_modules");
     CommandResult r =
         ctx.run(
-            List.of("cp", "-al", from.toString(), to.toString()),
+            ToolCommands.copyHardLinked(from, to),
             ctx.releaseDir(),
             java.util.Map.of(),
             Duration.ofMinutes(5));

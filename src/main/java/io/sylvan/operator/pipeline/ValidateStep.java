@@ -1,7 +1,7 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.PackageManager;
+import io.sylvan.operator.runtime.ToolVersions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ final class ValidateStep implements Step {
   /** Below this much free space a Next.js install and build is likely to fail half-way. */
   static final long MIN_FREE_BYTES = 1024L * 1024 * 1024;
 
-  static final Duration FETCH_TIMEOUT = Duration.ofMinutes(5);
+  static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
 
   @Override
   public String name() {
@@ -37,12 +37,14 @@ final class ValidateStep implements Step {
     StringBuilder out = new StringBuilder();
     checkEnvFile(ctx, out);
     checkRoot(ctx, out);
-    Path mirror = fetch(ctx);
-    if (!ctx.tools().git().commitExists(mirror, ctx.commit())) {
-      throw new StepFailure(
-          "COMMIT_NOT_FOUND",
-          "commit " + ctx.commit() + " does not exist in " + ctx.s().source().repository());
+    SourceCheck.Result source =
+        SourceCheck.check(ctx.tools(), ctx.s().source().repository(), ctx.commit());
+    switch (source.status()) {
+      case UNAVAILABLE -> throw new StepFailure("SOURCE_UNAVAILABLE", source.message());
+      case COMMIT_NOT_FOUND -> throw new StepFailure("COMMIT_NOT_FOUND", source.message());
+      case OK -> {}
     }
+    Path mirror = source.mirror();
     out.append("commit ").append(ctx.shortCommit()).append(" found\n");
     checkDependencies(ctx, mirror, out);
     return out.toString();
@@ -104,22 +106,11 @@ final class ValidateStep implements Step {
     out.append("free disk: ").append(free >> 20).append(" MB\n");
   }
 
-  private static Path fetch(DeploymentContext ctx) throws StepFailure {
-    String repo = ctx.s().source().repository();
-    Path mirror = ctx.tools().mirrorFor(repo);
-    try {
-      ctx.tools().git().ensureMirror(repo, mirror, FETCH_TIMEOUT);
-    } catch (RuntimeException e) {
-      throw new StepFailure("SOURCE_UNAVAILABLE", "cannot fetch " + repo + ": " + e.getMessage());
-    }
-    return mirror;
-  }
-
   private static void checkDependencies(DeploymentContext ctx, Path mirror, StringBuilder out)
       throws StepFailure {
     List<String> missing = new ArrayList<>();
-    version(ctx, List.of("git", "--version"), "git", missing, out);
-    version(ctx, List.of("node", "--version"), "node", missing, out);
+    version(ctx, "git", missing, out);
+    version(ctx, "node", missing, out);
     try {
       // Through the PM2 client: with the operator's PM2_HOME (even `pm2 --version` starts a daemon
       // when none runs there) and without the operator's secrets in the daemon's environment.
@@ -137,8 +128,7 @@ final class ValidateStep implements Step {
                 + " has no package-lock.json, yarn.lock or pnpm-lock.yaml: install: auto needs one"
                 + " (or name an install command in spec.build.install)");
       }
-      version(
-          ctx, List.of(pm.get().executable(), "--version"), pm.get().executable(), missing, out);
+      version(ctx, pm.get().executable(), missing, out);
     }
     if (!missing.isEmpty()) {
       throw new StepFailure(
@@ -148,50 +138,20 @@ final class ValidateStep implements Step {
 
   /** Which lockfile the target commit has, read from the mirror before any checkout. */
   private static Optional<PackageManager> lockfileAt(DeploymentContext ctx, Path mirror) {
-    CommandResult r =
-        ctx.tools()
-            .runner()
-            .run(
-                io.sylvan.operator.runtime.Command.builder(
-                        "git",
-                        "--git-dir",
-                        mirror.toString(),
-                        "ls-tree",
-                        "--name-only",
-                        ctx.commit())
-                    .timeout(Duration.ofSeconds(30))
-                    .build());
-    if (!r.ok()) {
-      return Optional.empty();
-    }
-    List<String> files = r.output().lines().map(String::strip).toList();
-    return PackageManager.fromFileNames(files);
+    return ctx.tools()
+        .git()
+        .topLevelNames(mirror, ctx.commit())
+        .flatMap(PackageManager::fromFileNames);
   }
 
+  /** Appends {@code <tool> <version>} to {@code out}, or adds the tool to {@code missing}. */
   private static void version(
-      DeploymentContext ctx,
-      List<String> argv,
-      String label,
-      List<String> missing,
-      StringBuilder out) {
-    try {
-      CommandResult r =
-          ctx.tools()
-              .runner()
-              .run(
-                  io.sylvan.operator.runtime.Command.builder(argv)
-                      .timeout(Duration.ofSeconds(30))
-                      .build());
-      if (r.ok()) {
-        out.append(label)
-            .append(' ')
-            .append(r.output().strip().lines().reduce((a, b) -> b).orElse(""))
-            .append('\n');
-      } else {
-        missing.add(label);
-      }
-    } catch (RuntimeException e) {
-      missing.add(label);
+      DeploymentContext ctx, String tool, List<String> missing, StringBuilder out) {
+    Optional<String> version = ToolVersions.read(ctx.tools().runner(), tool, VERSION_TIMEOUT);
+    if (version.isPresent()) {
+      out.append(tool).append(' ').append(version.get()).append('\n');
+    } else {
+      missing.add(tool);
     }
   }
 }

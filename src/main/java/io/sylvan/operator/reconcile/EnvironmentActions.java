@@ -3,8 +3,10 @@ package io.sylvan.operator.reconcile;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.sylvan.operator.pipeline.DeployOptions;
 import io.sylvan.operator.pipeline.Releases;
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
+import io.sylvan.operator.spec.SpecLookup;
 import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentStatus;
@@ -68,7 +70,7 @@ public class EnvironmentActions {
       throw new ActionException(
           env
               + " already serves "
-              + target.substring(0, 12)
+              + Commits.short12(target)
               + "; nothing to roll back, nothing changed",
           true);
     }
@@ -84,7 +86,7 @@ public class EnvironmentActions {
               Condition.RECONCILING,
               true,
               Reasons.MANUAL_ROLLBACK_PINNED,
-              "manual rollback to " + target.substring(0, 12) + " requested");
+              "manual rollback to " + Commits.short12(target) + " requested");
         });
     loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
     return target;
@@ -113,19 +115,12 @@ public class EnvironmentActions {
   }
 
   private DeploySpec spec(String env) throws ActionException {
-    var snapshot = specs.current();
-    DeploySpec spec = snapshot.map(s -> s.valid().get(env)).orElse(null);
-    if (spec != null) {
-      return spec;
+    SpecLookup lookup = SpecLookup.of(specs.current(), env);
+    if (!lookup.found()) {
+      // An invalid spec is a conflict (409), an unknown environment is not found (404).
+      throw new ActionException(lookup.problem(), lookup.invalid());
     }
-    boolean invalid =
-        snapshot
-            .map(s -> s.invalid().stream().anyMatch(i -> i.environment().equals(env)))
-            .orElse(false);
-    if (invalid) {
-      throw new ActionException("the spec of " + env + " is invalid; see GET /status/" + env, true);
-    }
-    throw new ActionException("no environment named '" + env + "'", false);
+    return lookup.spec();
   }
 
   private EnvironmentState state(String env) throws ActionException {

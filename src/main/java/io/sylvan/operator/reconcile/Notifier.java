@@ -2,6 +2,7 @@ package io.sylvan.operator.reconcile;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.runtime.Commits;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -69,7 +70,14 @@ public class Notifier {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put(
         "text",
-        "[sylvan] " + environment + ": " + event.title + " (" + shortSha(commit) + ") " + message);
+        "[sylvan] "
+            + environment
+            + ": "
+            + event.title
+            + " ("
+            + Commits.short12(commit, "-")
+            + ") "
+            + message);
     body.put("event", event.name().toLowerCase(java.util.Locale.ROOT));
     body.put("environment", environment);
     body.put("commit", commit);
@@ -112,10 +120,6 @@ public class Notifier {
     }
     long delay = Math.min(60, 1L << (attempt - 1));
     executor.schedule(() -> send(json, attempt + 1), delay, TimeUnit.SECONDS);
-  }
-
-  private static String shortSha(String commit) {
-    return commit == null ? "-" : commit.substring(0, Math.min(12, commit.length()));
   }
 
   @PreDestroy

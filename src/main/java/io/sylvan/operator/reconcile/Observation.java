@@ -1,6 +1,7 @@
 package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.pipeline.Releases;
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.spec.DeploySpec;
 import java.nio.file.Path;
@@ -63,7 +64,8 @@ public record Observation(
     return new Observation(current, currentCommit, app, running, drift, detail);
   }
 
+  /** Kept for the reconciler, which another change rewrites; inline when both are merged. */
   static String short12(String commit) {
-    return commit == null ? "none" : commit.substring(0, Math.min(12, commit.length()));
+    return Commits.short12(commit, "none");
   }
 }

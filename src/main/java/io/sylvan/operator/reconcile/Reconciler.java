@@ -6,8 +6,8 @@ import io.sylvan.operator.pipeline.DeploymentRunner;
 import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.pipeline.PreparedDeployment;
 import io.sylvan.operator.pipeline.Releases;
+import io.sylvan.operator.pipeline.SourceCheck;
 import io.sylvan.operator.pipeline.ToolboxProducer;
-import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
@@ -249,13 +249,10 @@ public class Reconciler {
     if (new Releases(spec.spec().target().root()).forCommit(target).isPresent()) {
       return Optional.empty();
     }
-    String repo = spec.spec().source().repository();
-    var tools = toolbox.get();
-    Path mirror = tools.mirrorFor(repo);
-    try {
-      tools.git().ensureMirror(repo, mirror, Duration.ofMinutes(5));
-    } catch (RuntimeException e) {
-      String message = "cannot fetch " + Git.redactUrls(repo) + ": " + e.getMessage();
+    SourceCheck.Result source =
+        SourceCheck.check(toolbox.get(), spec.spec().source().repository(), target);
+    if (source.status() == SourceCheck.Status.UNAVAILABLE) {
+      String message = source.message();
       environments.update(
           env,
           st -> {
@@ -264,8 +261,8 @@ public class Reconciler {
           });
       return Optional.of(retry(env, Reasons.SOURCE_UNAVAILABLE, message));
     }
-    if (!tools.git().commitExists(mirror, target)) {
-      String message = "commit " + target + " does not exist in " + Git.redactUrls(repo);
+    if (source.status() == SourceCheck.Status.COMMIT_NOT_FOUND) {
+      String message = source.message();
       environments.update(
           env,
           st -> {

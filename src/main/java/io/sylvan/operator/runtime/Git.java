@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,13 +28,16 @@ public class Git {
   /** Local operations (cat-file, rev-parse, checkout of a hard-linked clone) take milliseconds. */
   static final Duration LOCAL_TIMEOUT = Duration.ofSeconds(60);
 
+  /** The lockfile lookup of the validate step has always allowed this long. */
+  static final Duration NAMES_TIMEOUT = Duration.ofSeconds(30);
+
   public static final String REVISION_FILE = "REVISION";
 
   private static final Pattern OBJECT_ID = Pattern.compile("[0-9a-fA-F]{4,64}");
   private static final Pattern FULL_SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 
   private final CommandRunner runner;
-  private final String gitCommand;
+  private final GitCommands commands;
 
   public Git(CommandRunner runner) {
     this(runner, "git");
@@ -41,7 +45,7 @@ public class Git {
 
   public Git(CommandRunner runner, String gitCommand) {
     this.runner = runner;
-    this.gitCommand = gitCommand;
+    this.commands = new GitCommands(gitCommand);
   }
 
   /**
@@ -52,15 +56,8 @@ public class Git {
     List<String> secrets = urlSecrets(repositoryUrlOrPath);
     if (isGitDir(mirrorDir)) {
       // The spec may have changed the repository URL (or its token) since the mirror was made.
-      run(
-          timeout,
-          secrets,
-          "--git-dir=" + mirrorDir,
-          "remote",
-          "set-url",
-          "origin",
-          repositoryUrlOrPath);
-      run(timeout, secrets, "--git-dir=" + mirrorDir, "remote", "update", "--prune");
+      run(timeout, secrets, commands.setMirrorOrigin(mirrorDir, repositoryUrlOrPath));
+      run(timeout, secrets, commands.updateMirror(mirrorDir));
       return;
     }
     if (Files.exists(mirrorDir) && !isEmptyDirectory(mirrorDir)) {
@@ -70,7 +67,7 @@ public class Git {
         mirrorDir,
         "mirror",
         partial -> {
-          run(timeout, secrets, "clone", "--mirror", "--", repositoryUrlOrPath, partial.toString());
+          run(timeout, secrets, commands.cloneMirror(repositoryUrlOrPath, partial));
           Files.deleteIfExists(mirrorDir);
         });
   }
@@ -81,9 +78,7 @@ public class Git {
     requireGitDir(mirrorDir);
     CommandResult result =
         runner.run(
-            command(LOCAL_TIMEOUT, List.of())
-                .args("--git-dir=" + mirrorDir, "cat-file", "-e", sha + "^{commit}")
-                .build());
+            command(commands.commitExists(mirrorDir, sha), LOCAL_TIMEOUT, List.of()).build());
     if (result.timedOut()) {
       throw new GitException(result.describe());
     }
@@ -113,24 +108,8 @@ public class Git {
         releaseDir,
         "release",
         partial -> {
-          run(
-              timeout,
-              List.of(),
-              "clone",
-              "--quiet",
-              "--no-checkout",
-              "--",
-              mirrorDir.toAbsolutePath().toString(),
-              partial.toString());
-          run(
-              timeout,
-              List.of(),
-              "-C",
-              partial.toString(),
-              "checkout",
-              "--quiet",
-              "--detach",
-              fullSha);
+          run(timeout, List.of(), commands.cloneWithoutCheckout(mirrorDir, partial));
+          run(timeout, List.of(), commands.checkoutDetached(partial, fullSha));
           String head = resolve(partial, "HEAD");
           if (!head.equals(fullSha)) {
             throw new GitException(
@@ -168,9 +147,7 @@ public class Git {
       throw new IllegalArgumentException("not a revision: " + rev);
     }
     Path abs = repoDir.toAbsolutePath();
-    Command.Builder command =
-        command(LOCAL_TIMEOUT, List.of())
-            .args("-C", abs.toString(), "rev-parse", "--verify", "--quiet", rev + "^{commit}");
+    Command.Builder command = command(commands.resolveCommit(abs, rev), LOCAL_TIMEOUT, List.of());
     if (abs.getParent() != null) {
       // A directory that is not a repository must fail, not resolve in an enclosing repository.
       command.env("GIT_CEILING_DIRECTORIES", abs.getParent().toString());
@@ -184,8 +161,22 @@ public class Git {
 
   /** The installed git's version, e.g. {@code 2.39.5}. */
   public String version() {
-    String out = run(LOCAL_TIMEOUT, List.of(), "--version").output().strip();
+    String out = run(LOCAL_TIMEOUT, List.of(), commands.version()).output().strip();
     return out.startsWith("git version ") ? out.substring("git version ".length()) : out;
+  }
+
+  /**
+   * The names at the top of {@code commit}'s tree in the repository {@code gitDir} (to see which
+   * lockfile a commit has before any checkout), or empty when git cannot list them.
+   */
+  public Optional<List<String>> topLevelNames(Path gitDir, String commit) {
+    CommandResult r =
+        runner.run(
+            command(commands.topLevelNames(gitDir, commit), NAMES_TIMEOUT, List.of()).build());
+    if (!r.ok()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.output().lines().map(String::strip).toList());
   }
 
   /**
@@ -195,8 +186,8 @@ public class Git {
     return Redactor.patterns(text);
   }
 
-  private CommandResult run(Duration timeout, List<String> secrets, String... args) {
-    return run(command(timeout, secrets).args(args));
+  private CommandResult run(Duration timeout, List<String> secrets, List<String> argv) {
+    return run(command(argv, timeout, secrets));
   }
 
   private CommandResult run(Command.Builder command) {
@@ -207,8 +198,8 @@ public class Git {
     return result;
   }
 
-  private Command.Builder command(Duration timeout, List<String> secrets) {
-    return Command.builder(gitCommand)
+  private Command.Builder command(List<String> argv, Duration timeout, List<String> secrets) {
+    return Command.builder(argv)
         .timeout(timeout)
         .secrets(secrets)
         // Never wait for a password on a terminal that nobody watches.

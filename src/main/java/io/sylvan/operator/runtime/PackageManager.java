@@ -78,18 +78,7 @@ public enum PackageManager {
 
   /** {@code <executable> --version}, or empty when it is not installed or fails. */
   public Optional<String> version(CommandRunner runner) {
-    try {
-      CommandResult result =
-          runner.run(
-              Command.builder(executable, "--version").timeout(Duration.ofSeconds(30)).build());
-      String out = result.output().strip();
-      if (!result.ok() || out.isEmpty()) {
-        return Optional.empty();
-      }
-      return Optional.of(out.substring(out.lastIndexOf('\n') + 1).strip());
-    } catch (CommandException e) {
-      return Optional.empty();
-    }
+    return ToolVersions.read(runner, executable, Duration.ofSeconds(30)).filter(v -> !v.isEmpty());
   }
 
   private static Optional<String> declaredPackageManager(Path dir) {

@@ -38,11 +38,13 @@ public class Pm2 {
 
   private final CommandRunner runner;
   private final String pm2Command;
+  private final Pm2Commands commands;
   private final Optional<Path> pm2Home;
 
   public Pm2(CommandRunner runner, String pm2Command, Optional<Path> pm2Home) {
     this.runner = runner;
     this.pm2Command = pm2Command;
+    this.commands = new Pm2Commands(pm2Command);
     this.pm2Home = pm2Home;
   }
 
@@ -53,7 +55,7 @@ public class Pm2 {
   }
 
   public List<Pm2Process> jlist() {
-    CommandResult result = run(DEFAULT_TIMEOUT, Map.of(), null, "jlist");
+    CommandResult result = run(commands.jlist(), DEFAULT_TIMEOUT, Map.of(), null);
     if (!result.ok()) {
       throw new Pm2Exception(result.describe());
     }
@@ -70,12 +72,13 @@ public class Pm2 {
    */
   public CommandResult startOrReload(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
-    return runEcosystem("startOrReload", ecosystemFile, appName, env, timeout, "--update-env");
+    return runEcosystem(
+        commands.startOrReload(ecosystemFile, appName), ecosystemFile, env, timeout);
   }
 
   /** {@code pm2 reload <app> --update-env} with {@code env} added to PM2's environment. */
   public CommandResult reload(String appName, Map<String, String> env, Duration timeout) {
-    return run(timeout, env, null, "reload", appName, "--update-env");
+    return run(commands.reload(appName), timeout, env, null);
   }
 
   /**
@@ -84,39 +87,31 @@ public class Pm2 {
    */
   public CommandResult reloadAll(
       String appName, Map<String, String> env, int parallel, Duration timeout) {
-    return run(
-        timeout,
-        env,
-        null,
-        "reload",
-        appName,
-        "--update-env",
-        "--parallel",
-        Integer.toString(parallel));
+    return run(commands.reloadAll(appName, parallel), timeout, env, null);
   }
 
   /** {@code pm2 scale <app> <n>}: adds or removes cluster instances. */
   public CommandResult scale(String appName, int instances, Duration timeout) {
-    return run(timeout, Map.of(), null, "scale", appName, Integer.toString(instances));
+    return run(commands.scale(appName, instances), timeout, Map.of(), null);
   }
 
   /** {@code pm2 start <file> --only <app>}, in the ecosystem file's directory. */
   public CommandResult start(
       Path ecosystemFile, String appName, Map<String, String> env, Duration timeout) {
-    return runEcosystem("start", ecosystemFile, appName, env, timeout);
+    return runEcosystem(commands.start(ecosystemFile, appName), ecosystemFile, env, timeout);
   }
 
   public CommandResult delete(String appName) {
-    return run(DEFAULT_TIMEOUT, Map.of(), null, "delete", appName);
+    return run(commands.delete(appName), DEFAULT_TIMEOUT, Map.of(), null);
   }
 
   public CommandResult stop(String appName) {
-    return run(DEFAULT_TIMEOUT, Map.of(), null, "stop", appName);
+    return run(commands.stop(appName), DEFAULT_TIMEOUT, Map.of(), null);
   }
 
   /** {@code pm2 kill}: stops every app and the daemon of this {@code PM2_HOME}. */
   public CommandResult killDaemon() {
-    return run(DEFAULT_TIMEOUT, Map.of(), null, "kill");
+    return run(commands.kill(), DEFAULT_TIMEOUT, Map.of(), null);
   }
 
   /**
@@ -124,7 +119,7 @@ public class Pm2 {
    * daemon (and prints a banner first, which is skipped).
    */
   public String version() {
-    CommandResult result = run(DEFAULT_TIMEOUT, Map.of(), null, "--version");
+    CommandResult result = run(commands.version(), DEFAULT_TIMEOUT, Map.of(), null);
     Matcher m = VERSION.matcher(result.output());
     String version = null;
     while (m.find()) {
@@ -174,24 +169,16 @@ public class Pm2 {
     return output.length() <= 500 ? output : output.substring(output.length() - 500);
   }
 
+  /** Runs in the ecosystem file's directory so relative paths in it resolve the same way. */
   private CommandResult runEcosystem(
-      String action,
-      Path ecosystemFile,
-      String appName,
-      Map<String, String> env,
-      Duration timeout,
-      String... extra) {
-    Path file = ecosystemFile.toAbsolutePath();
-    List<String> args = new ArrayList<>(List.of(action, file.toString(), "--only", appName));
-    args.addAll(List.of(extra));
-    return run(timeout, env, file.getParent(), args.toArray(String[]::new));
+      List<String> argv, Path ecosystemFile, Map<String, String> env, Duration timeout) {
+    return run(argv, timeout, env, ecosystemFile.toAbsolutePath().getParent());
   }
 
   private CommandResult run(
-      Duration timeout, Map<String, String> env, Path workingDir, String... args) {
+      List<String> argv, Duration timeout, Map<String, String> env, Path workingDir) {
     Command.Builder command =
-        Command.builder(pm2Command)
-            .args(args)
+        Command.builder(argv)
             .timeout(timeout)
             .workingDir(workingDir)
             .env(env)

@@ -39,14 +39,7 @@ public final class Pm2Installer {
     LOG.infof("installing pm2@%s under %s", VERSION, toolsDir);
     CommandResult r =
         runner.run(
-            Command.builder(
-                    "npm",
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--prefix",
-                    toolsDir.toString(),
-                    "pm2@" + VERSION)
+            Command.builder(ToolCommands.npmInstall(toolsDir, "pm2@" + VERSION))
                 .removeEnv(InheritedEnv.toDrop())
                 .timeout(Duration.ofMinutes(5))
                 .build());

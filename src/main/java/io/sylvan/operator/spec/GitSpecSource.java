@@ -1,11 +1,11 @@
 package io.sylvan.operator.spec;
 
+import io.sylvan.operator.runtime.GitCommands;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +29,8 @@ public final class GitSpecSource implements SpecSource {
   private static final Pattern URL_CREDENTIALS =
       Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
   private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._/-]*");
+
+  private static final GitCommands GIT = GitCommands.onPath();
 
   private final String url;
   private final String branch;
@@ -77,21 +79,14 @@ public final class GitSpecSource implements SpecSource {
     String remoteRef = "refs/remotes/origin/" + branch;
     if (Files.isDirectory(checkoutDir.resolve(".git"))) {
       // The URL may have changed in the configuration since the clone.
-      git(checkoutDir, "remote", "set-url", "origin", url);
-      git(
-          checkoutDir,
-          "fetch",
-          "--quiet",
-          "--no-tags",
-          "--depth=1",
-          "origin",
-          "+refs/heads/" + branch + ":" + remoteRef);
+      git(checkoutDir, GIT.setOrigin(url));
+      git(checkoutDir, GIT.fetchBranchShallow(branch, remoteRef));
     } else {
       cloneInto();
     }
-    git(checkoutDir, "reset", "--quiet", "--hard", remoteRef);
-    git(checkoutDir, "clean", "--quiet", "-ffdx");
-    String commit = git(checkoutDir, "rev-parse", "HEAD").trim();
+    git(checkoutDir, GIT.resetHard(remoteRef));
+    git(checkoutDir, GIT.removeUntracked());
+    String commit = git(checkoutDir, GIT.head()).trim();
 
     Path folder = checkoutDir.resolve(subPath).normalize();
     if (!folder.startsWith(checkoutDir)) {
@@ -151,24 +146,11 @@ public final class GitSpecSource implements SpecSource {
     } catch (IOException e) {
       throw new SpecSourceException("cannot prepare " + checkoutDir + ": " + e, e);
     }
-    git(
-        checkoutDir.getParent(),
-        "clone",
-        "--quiet",
-        "--no-tags",
-        "--single-branch",
-        "--depth=1",
-        "--branch",
-        branch,
-        "--",
-        url,
-        checkoutDir.toString());
+    git(checkoutDir.getParent(), GIT.cloneBranchShallow(url, branch, checkoutDir));
   }
 
   /** Runs one git command and returns its standard output. */
-  private String git(Path workDir, String... args) throws SpecSourceException {
-    List<String> command = new ArrayList<>(List.of("git"));
-    command.addAll(List.of(args));
+  private String git(Path workDir, List<String> command) throws SpecSourceException {
     String shown = redact(String.join(" ", command));
     Path out = null;
     Path err = null;
