@@ -5,14 +5,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How one reconcile ended, Flux style: requeued at the interval, retried with backoff, or stalled
- * (no retry until the spec changes or a person acts).
+ * (no retry until the spec changes or a person acts). {@code requeueAfter} is null for a retry: the
+ * {@link WorkQueue} picks the delay from the environment's backoff.
  */
 public record ReconcileResult(Kind kind, Duration requeueAfter, String reason, String message) {
 
   public enum Kind {
     /** In sync (or corrected): look again after the interval, with jitter. */
     REQUEUE,
-    /** A transient error: retry after the backoff delay. */
+    /** A transient error: retry after the backoff delay the work queue chooses. */
     RETRY,
     /** Terminal until the desired state changes or a person acts. */
     STALLED
@@ -22,8 +23,12 @@ public record ReconcileResult(Kind kind, Duration requeueAfter, String reason, S
     return new ReconcileResult(Kind.REQUEUE, jitter(interval), reason, message);
   }
 
-  public static ReconcileResult retry(Duration delay, String reason, String message) {
-    return new ReconcileResult(Kind.RETRY, delay, reason, message);
+  /**
+   * A transient failure; the work queue chooses the delay and writes Reconciling=true with {@code
+   * reason} and {@code message} plus " (retry in Ns)".
+   */
+  public static ReconcileResult retry(String reason, String message) {
+    return new ReconcileResult(Kind.RETRY, null, reason, message);
   }
 
   /** Stalled environments are still observed at the interval, but never acted on. */

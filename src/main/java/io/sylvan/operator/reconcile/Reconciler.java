@@ -25,10 +25,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,7 +59,6 @@ public class Reconciler {
 
   @Inject OperatorConfig config;
 
-  private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
   private final Object processesLock = new Object();
   private List<Pm2Process> processes;
   private long processesAt;
@@ -162,7 +159,6 @@ public class Reconciler {
       throws DeploymentRunner.BusyException {
     String env = spec.environment();
     Duration interval = spec.spec().reconcile().interval();
-    backoff(env).reset();
     HealthReport health = toolbox.get().healthChecker().checkOnce(spec, target, obs.processes());
     if (!health.healthy()
         && !target.equals(state.lastGoodCommit)
@@ -365,7 +361,6 @@ public class Reconciler {
     metrics.status(env, after.sync, after.health);
     switch (o.result()) {
       case SUCCEEDED, FORCED -> {
-        backoff(env).reset();
         return ReconcileResult.requeue(interval, Reasons.RECONCILIATION_SUCCEEDED, o.message());
       }
       case ROLLED_BACK -> {
@@ -461,24 +456,11 @@ public class Reconciler {
           e.setCondition(
               Condition.STALLED, false, Reasons.PROGRESSING, "a person asked for a sync");
         });
-    backoff(env).reset();
   }
 
+  /** The work queue chooses the delay and writes the Reconciling condition with it. */
   private ReconcileResult retry(String env, String reason, String message) {
-    Duration delay = backoff(env).next();
-    try {
-      environments.update(
-          env,
-          e ->
-              e.setCondition(
-                  Condition.RECONCILING,
-                  true,
-                  reason,
-                  message + " (retry in " + delay.toSeconds() + "s)"));
-    } catch (RuntimeException ignored) {
-      // The database may be what failed; the retry will record it.
-    }
-    return ReconcileResult.retry(delay, reason, message);
+    return ReconcileResult.retry(reason, message);
   }
 
   /**
@@ -503,10 +485,6 @@ public class Reconciler {
     synchronized (processesLock) {
       processes = null;
     }
-  }
-
-  private Backoff backoff(String env) {
-    return backoffs.computeIfAbsent(env, e -> new Backoff());
   }
 
   private EnvironmentState load(String env) {
