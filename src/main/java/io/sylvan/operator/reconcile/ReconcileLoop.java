@@ -180,8 +180,11 @@ public class ReconcileLoop {
           () -> {
             ReconcileResult result = null;
             try {
+              if (request.personActed()) {
+                backoff(env).reset();
+              }
               result = reconciler.reconcile(env, request);
-              due.put(env, Instant.now().plus(result.requeueAfter()));
+              due.put(env, Instant.now().plus(delay(env, result)));
             } catch (RuntimeException e) {
               LOG.errorf(e, "reconcile of %s", env);
               due.put(env, Instant.now().plus(Backoff.INITIAL));
@@ -197,6 +200,24 @@ public class ReconcileLoop {
       due.put(env, Instant.now());
       done.completeExceptionally(e);
     }
+  }
+
+  private final Map<String, Backoff> backoffs = new ConcurrentHashMap<>();
+
+  private Backoff backoff(String env) {
+    return backoffs.computeIfAbsent(env, e -> new Backoff());
+  }
+
+  /** When to look again: a retry backs off, a requeue resets the backoff, a stall keeps it. */
+  private Duration delay(String env, ReconcileResult result) {
+    return switch (result.kind()) {
+      case RETRY -> backoff(env).next();
+      case REQUEUE -> {
+        backoff(env).reset();
+        yield result.requeueAfter();
+      }
+      case STALLED -> result.requeueAfter();
+    };
   }
 
   private void startQueued(String env) {
@@ -273,11 +294,8 @@ public class ReconcileLoop {
               environments.update(
                   env,
                   e ->
-                      e.setCondition(
-                          io.sylvan.operator.state.Condition.RECONCILING,
-                          true,
-                          reason,
-                          "a deployment was interrupted (" + message + "); reconciling"));
+                      e.markReconciling(
+                          reason, "a deployment was interrupted (" + message + "); reconciling"));
               due.put(env, Instant.EPOCH);
             }
           }

@@ -100,7 +100,7 @@ class RestoreEnvStepTest {
     StepFailure f =
         org.junit.jupiter.api.Assertions.assertThrows(
             StepFailure.class, () -> new RestoreEnvStep().run(ctx));
-    assertThat(f.code()).isEqualTo("RESTORE_ENV_FAILED");
+    assertThat(f.code()).isEqualTo(FailureCode.RESTORE_ENV_FAILED);
     assertThat(f.getMessage()).contains("too many levels of symbolic links");
     assertThat(Files.isSymbolicLink(shared)).isTrue();
   }
