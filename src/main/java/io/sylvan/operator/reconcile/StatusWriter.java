@@ -51,16 +51,20 @@ public class StatusWriter implements DeploymentListener {
 
   @Override
   public void finished(DeploymentOutcome o) {
-    EnvironmentState after =
-        switch (o.result()) {
-          case SUCCEEDED -> write(o.environment(), e -> succeeded(e, o));
-          case FORCED -> write(o.environment(), e -> forced(e, o));
-          case HALTED -> write(o.environment(), e -> halted(e, o));
-          case FAILED -> write(o.environment(), e -> notRolledBack(e, o));
-          case ROLLED_BACK -> write(o.environment(), e -> rolledBack(e, o));
-          case ROLLBACK_FAILED -> write(o.environment(), e -> rollbackFailed(e, o));
-        };
+    EnvironmentState after = write(o.environment(), e -> apply(e, o));
     metrics.status(o.environment(), after.sync, after.health);
+  }
+
+  /** Maps what a run did onto the environment row. */
+  static void apply(EnvironmentState e, DeploymentOutcome o) {
+    switch (o.result()) {
+      case SUCCEEDED -> succeeded(e, o);
+      case FORCED -> forced(e, o);
+      case HALTED -> halted(e, o);
+      case FAILED -> notRolledBack(e, o);
+      case ROLLED_BACK -> rolledBack(e, o);
+      case ROLLBACK_FAILED -> rollbackFailed(e, o);
+    }
   }
 
   private static void succeeded(EnvironmentState e, DeploymentOutcome o) {
