@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.pipeline.FailureCode;
 import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
@@ -276,19 +277,19 @@ public class ReconcileLoop {
   void recoverInterrupted() {
     synchronized (recovery) {
       boolean atStartup = !startupRecoveryDone;
-      String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
+      FailureCode code = atStartup ? FailureCode.OPERATOR_RESTARTED : FailureCode.INTERRUPTED;
       String message =
           atStartup
               ? "the operator stopped during this deployment"
               : "this deployment lost its operator (no run holds the environment's lock)";
-      String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
+      String reason = code.reason();
       try {
         for (String env : recorder.environmentsInProgress()) {
           try (var lock = locks.tryLock(env).orElse(null)) {
             if (lock == null) {
               continue;
             }
-            int closed = recorder.closeInterrupted(env, code, message);
+            int closed = recorder.closeInterrupted(env, code.name(), message);
             if (closed > 0) {
               LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
               environments.update(
