@@ -37,7 +37,8 @@ final class BackupStep implements Step {
       ctx.backupPath(created);
       return "backup in " + created;
     } catch (IOException e) {
-      throw new StepFailure("BACKUP_FAILED", "cannot create the backup: " + e.getMessage());
+      throw new StepFailure(
+          FailureCode.BACKUP_FAILED, "cannot create the backup: " + e.getMessage());
     }
   }
 }

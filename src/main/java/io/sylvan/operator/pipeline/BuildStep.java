@@ -43,7 +43,7 @@ final class BuildStep implements Step {
       try {
         FileTrees.delete(ctx.releaseDir().resolve(".next"));
       } catch (IOException e) {
-        throw new StepFailure("CLEAN_FAILED", "cannot remove .next: " + e.getMessage());
+        throw new StepFailure(FailureCode.CLEAN_FAILED, "cannot remove .next: " + e.getMessage());
       }
       ctx.buildCacheReused(false);
       retried =
@@ -54,14 +54,15 @@ final class BuildStep implements Step {
     }
     if (!r.ok()) {
       throw new StepFailure(
-          r.timedOut() ? "BUILD_TIMEOUT" : "BUILD_FAILED",
+          r.timedOut() ? FailureCode.BUILD_TIMEOUT : FailureCode.BUILD_FAILED,
           "build failed: " + r.describe(),
           retried + r.tail(8000));
     }
     try {
       Files.writeString(ctx.releaseDir().resolve(Releases.BUILT_MARKER), ctx.commit() + "\n");
     } catch (IOException e) {
-      throw new StepFailure("BUILD_FAILED", "cannot mark the release as built: " + e.getMessage());
+      throw new StepFailure(
+          FailureCode.BUILD_FAILED, "cannot mark the release as built: " + e.getMessage());
     }
     return retried + r.output();
   }

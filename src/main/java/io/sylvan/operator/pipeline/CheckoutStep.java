@@ -28,14 +28,16 @@ final class CheckoutStep implements Step {
       ctx.tools().git().checkout(mirror, ctx.commit(), release, Duration.ofMinutes(5));
     } catch (RuntimeException e) {
       throw new StepFailure(
-          "CHECKOUT_FAILED", "cannot check out " + ctx.shortCommit() + ": " + e.getMessage());
+          FailureCode.CHECKOUT_FAILED,
+          "cannot check out " + ctx.shortCommit() + ": " + e.getMessage());
     }
     ctx.version(readVersion(release));
     try {
       SharedEnv.link(ctx, release);
     } catch (IOException e) {
       throw new StepFailure(
-          "ENV_LINK_FAILED", "cannot link the env file into " + release + ": " + e.getMessage());
+          FailureCode.ENV_LINK_FAILED,
+          "cannot link the env file into " + release + ": " + e.getMessage());
     }
     return "checked out "
         + ctx.commit()

@@ -25,7 +25,8 @@ final class CleanCacheStep implements Step {
   public String run(DeploymentContext ctx) throws StepFailure {
     Path release = ctx.releaseDir();
     if (ctx.servingRelease().isPresent() && sameDir(ctx.servingRelease().get(), release)) {
-      throw new StepFailure("SERVING_RELEASE", "refusing to clean the serving release " + release);
+      throw new StepFailure(
+          FailureCode.SERVING_RELEASE, "refusing to clean the serving release " + release);
     }
     StringBuilder out = new StringBuilder();
     for (Path p :
@@ -36,7 +37,8 @@ final class CleanCacheStep implements Step {
           out.append("removed ").append(release.relativize(p)).append('\n');
         }
       } catch (IOException e) {
-        throw new StepFailure("CLEAN_FAILED", "cannot remove " + p + ": " + e.getMessage());
+        throw new StepFailure(
+            FailureCode.CLEAN_FAILED, "cannot remove " + p + ": " + e.getMessage());
       }
     }
     return out.length() == 0 ? "nothing cached in the new release" : out.toString();

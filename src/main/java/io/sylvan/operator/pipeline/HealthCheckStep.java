@@ -32,12 +32,12 @@ final class HealthCheckStep implements Step {
               .check(ctx.spec(), ctx.commit(), ctx.s().healthCheck().retries());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StepFailure("INTERRUPTED", "interrupted during the health check");
+      throw new StepFailure(FailureCode.INTERRUPTED, "interrupted during the health check");
     }
     ctx.lastHealth(report);
     ctx.tools().healthSink().accept(ctx, report);
     if (!report.healthy()) {
-      throw new StepFailure("HEALTH_CHECK", "health check failed: " + report.message());
+      throw new StepFailure(FailureCode.HEALTH_CHECK, "health check failed: " + report.message());
     }
     ctx.log().success("Health check passed");
     return "healthy: " + report.checks() + ", response " + report.metrics().responseTime() + " ms";

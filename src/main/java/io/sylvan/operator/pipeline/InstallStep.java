@@ -34,7 +34,9 @@ final class InstallStep implements Step {
       PackageManager pm =
           PackageManager.detect(ctx.releaseDir())
               .orElseThrow(
-                  () -> new StepFailure("NO_LOCKFILE", "no lockfile in " + ctx.releaseDir()));
+                  () ->
+                      new StepFailure(
+                          FailureCode.NO_LOCKFILE, "no lockfile in " + ctx.releaseDir()));
       argv = pm.installArgv();
     } else {
       argv = CommandLine.split(ctx.s().build().install());
@@ -43,7 +45,7 @@ final class InstallStep implements Step {
     CommandResult r = ctx.run(argv, ctx.releaseDir(), Map.of(), ctx.s().build().timeout());
     if (!r.ok()) {
       throw new StepFailure(
-          "INSTALL_FAILED", "dependency install failed: " + r.describe(), r.tail(8000));
+          FailureCode.INSTALL_FAILED, "dependency install failed: " + r.describe(), r.tail(8000));
     }
     return r.output();
   }

@@ -38,14 +38,15 @@ final class MigrateStep implements Step {
       out.append(r.output());
       if (!r.ok()) {
         throw new StepFailure(
-            "DB_BACKUP_FAILED", "database backup failed: " + r.describe(), r.tail(4000));
+            FailureCode.DB_BACKUP_FAILED, "database backup failed: " + r.describe(), r.tail(4000));
       }
     }
     CommandResult r =
         ctx.run(CommandLine.split(m.command()), ctx.releaseDir(), ctx.envValues(), m.timeout());
     out.append(r.output());
     if (!r.ok()) {
-      throw new StepFailure("MIGRATION_FAILED", "migration failed: " + r.describe(), r.tail(4000));
+      throw new StepFailure(
+          FailureCode.MIGRATION_FAILED, "migration failed: " + r.describe(), r.tail(4000));
     }
     return out.toString();
   }

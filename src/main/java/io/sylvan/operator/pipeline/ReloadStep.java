@@ -92,7 +92,7 @@ final class ReloadStep implements Step {
       }
     }
     throw new StepFailure(
-        "RELOAD_FAILED",
+        FailureCode.RELOAD_FAILED,
         "PM2 did not run " + ctx.shortCommit() + " after " + ATTEMPTS + " attempts: " + problem,
         out.toString());
   }
@@ -102,7 +102,8 @@ final class ReloadStep implements Step {
       Thread.sleep(d.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StepFailure("INTERRUPTED", "interrupted while waiting to retry the reload");
+      throw new StepFailure(
+          FailureCode.INTERRUPTED, "interrupted while waiting to retry the reload");
     }
   }
 }

@@ -54,7 +54,8 @@ final class RestoreEnvStep implements Step {
           ? restored
           : restored + " (through the symlink to " + file + ")";
     } catch (IOException e) {
-      throw new StepFailure("RESTORE_ENV_FAILED", "cannot restore " + to + ": " + e.getMessage());
+      throw new StepFailure(
+          FailureCode.RESTORE_ENV_FAILED, "cannot restore " + to + ": " + e.getMessage());
     }
   }
 

@@ -56,7 +56,7 @@ final class ReuseBuildCacheStep implements Step {
       Files.createDirectories(to.getParent());
     } catch (IOException e) {
       throw new StepFailure(
-          "REUSE_FAILED", "cannot create " + to.getParent() + ": " + e.getMessage());
+          FailureCode.REUSE_FAILED, "cannot create " + to.getParent() + ": " + e.getMessage());
     }
     // A copy, not hard links: the build rewrites cache files, and the serving release's must stay
     // as they are (it may be rolled back to and rebuilt from).

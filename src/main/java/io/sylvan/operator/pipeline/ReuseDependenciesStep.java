@@ -59,13 +59,14 @@ final class ReuseDependenciesStep implements Step {
             Duration.ofMinutes(5));
     if (!r.ok()) {
       throw new StepFailure(
-          "REUSE_FAILED", "cannot hard-link node_modules: " + r.describe(), r.tail(4000));
+          FailureCode.REUSE_FAILED, "cannot hard-link node_modules: " + r.describe(), r.tail(4000));
     }
     try {
       // The build cache belongs to the old build; unlinking it here leaves the serving copy alone.
       FileTrees.delete(to.resolve(".cache"));
     } catch (IOException e) {
-      throw new StepFailure("CLEAN_FAILED", "cannot remove node_modules/.cache: " + e.getMessage());
+      throw new StepFailure(
+          FailureCode.CLEAN_FAILED, "cannot remove node_modules/.cache: " + e.getMessage());
     }
     ctx.nodeModulesReused(true);
     return "lockfile unchanged: node_modules hard-linked from " + from.getParent().getFileName();

@@ -1,25 +1,22 @@
 package io.sylvan.operator.pipeline;
 
-/**
- * A step failed. {@code code} is a stable machine-readable cause (the seed's {@code
- * DeploymentError.code}), e.g. {@code MISSING_ENV}, {@code BUILD_FAILED}, {@code HEALTH_CHECK}.
- */
+/** A step failed, with the {@link FailureCode} that classifies it where it is raised. */
 public class StepFailure extends Exception {
 
-  private final String code;
+  private final FailureCode code;
   private final String output;
 
-  public StepFailure(String code, String message) {
+  public StepFailure(FailureCode code, String message) {
     this(code, message, null);
   }
 
-  public StepFailure(String code, String message, String output) {
+  public StepFailure(FailureCode code, String message, String output) {
     super(message);
     this.code = code;
     this.output = output;
   }
 
-  public String code() {
+  public FailureCode code() {
     return code;
   }
 

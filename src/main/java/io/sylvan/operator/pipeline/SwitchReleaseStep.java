@@ -22,7 +22,8 @@ final class SwitchReleaseStep implements Step {
       ctx.releases().switchTo(ctx.releaseDir());
     } catch (IOException e) {
       throw new StepFailure(
-          "SWITCH_FAILED", "cannot switch current to " + ctx.releaseDir() + ": " + e.getMessage());
+          FailureCode.SWITCH_FAILED,
+          "cannot switch current to " + ctx.releaseDir() + ": " + e.getMessage());
     }
     return "current -> " + ctx.root().relativize(ctx.releaseDir());
   }

@@ -40,8 +40,9 @@ final class ValidateStep implements Step {
     SourceCheck.Result source =
         SourceCheck.check(ctx.tools(), ctx.s().source().repository(), ctx.commit());
     switch (source.status()) {
-      case UNAVAILABLE -> throw new StepFailure("SOURCE_UNAVAILABLE", source.message());
-      case COMMIT_NOT_FOUND -> throw new StepFailure("COMMIT_NOT_FOUND", source.message());
+      case UNAVAILABLE -> throw new StepFailure(FailureCode.SOURCE_UNAVAILABLE, source.message());
+      case COMMIT_NOT_FOUND ->
+          throw new StepFailure(FailureCode.COMMIT_NOT_FOUND, source.message());
       case OK -> {}
     }
     Path mirror = source.mirror();
@@ -59,11 +60,13 @@ final class ValidateStep implements Step {
         values = EnvFile.read(envFile);
       } catch (IOException e) {
         throw new StepFailure(
-            "ENV_UNREADABLE", "cannot read the env file " + envFile + ": " + e.getMessage());
+            FailureCode.ENV_UNREADABLE,
+            "cannot read the env file " + envFile + ": " + e.getMessage());
       }
     } else if (!required.isEmpty()) {
       throw new StepFailure(
-          "MISSING_ENV", "the env file " + envFile + " does not exist; required keys: " + required);
+          FailureCode.MISSING_ENV,
+          "the env file " + envFile + " does not exist; required keys: " + required);
     }
     ctx.envValues(values);
     List<String> missing = new ArrayList<>();
@@ -75,7 +78,7 @@ final class ValidateStep implements Step {
     }
     if (!missing.isEmpty()) {
       throw new StepFailure(
-          "MISSING_ENV",
+          FailureCode.MISSING_ENV,
           "required keys missing or empty in " + envFile + ": " + String.join(", ", missing));
     }
     out.append("env file: ")
@@ -93,12 +96,13 @@ final class ValidateStep implements Step {
       Files.createDirectories(root.resolve("logs").resolve("health-checks"));
     } catch (IOException e) {
       throw new StepFailure(
-          "TARGET_NOT_WRITABLE", "cannot create folders under " + root + ": " + e.getMessage());
+          FailureCode.TARGET_NOT_WRITABLE,
+          "cannot create folders under " + root + ": " + e.getMessage());
     }
     long free = root.toFile().getUsableSpace();
     if (free < MIN_FREE_BYTES) {
       throw new StepFailure(
-          "DISK_SPACE",
+          FailureCode.DISK_SPACE,
           String.format(
               "only %d MB free under %s, need at least %d MB",
               free >> 20, root, MIN_FREE_BYTES >> 20));
@@ -122,7 +126,7 @@ final class ValidateStep implements Step {
       Optional<PackageManager> pm = lockfileAt(ctx, mirror);
       if (pm.isEmpty()) {
         throw new StepFailure(
-            "NO_LOCKFILE",
+            FailureCode.NO_LOCKFILE,
             "commit "
                 + ctx.shortCommit()
                 + " has no package-lock.json, yarn.lock or pnpm-lock.yaml: install: auto needs one"
@@ -132,7 +136,8 @@ final class ValidateStep implements Step {
     }
     if (!missing.isEmpty()) {
       throw new StepFailure(
-          "MISSING_DEPENDENCY", "not installed or not runnable: " + String.join(", ", missing));
+          FailureCode.MISSING_DEPENDENCY,
+          "not installed or not runnable: " + String.join(", ", missing));
     }
   }
 

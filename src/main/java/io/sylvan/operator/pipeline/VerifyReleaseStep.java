@@ -50,7 +50,8 @@ final class VerifyReleaseStep implements Step {
       }
       if (problem != null) {
         throw new StepFailure(
-            "VERIFY_FAILED", "PM2 does not serve " + ctx.shortCommit() + " steadily: " + problem);
+            FailureCode.VERIFY_FAILED,
+            "PM2 does not serve " + ctx.shortCommit() + " steadily: " + problem);
       }
       Duration wait = untilSettled(app, stepStart, Instant.now());
       if (wait.isZero()) {
@@ -63,7 +64,7 @@ final class VerifyReleaseStep implements Step {
       }
       if (check >= MAX_CHECKS) {
         throw new StepFailure(
-            "VERIFY_FAILED",
+            FailureCode.VERIFY_FAILED,
             "PM2 does not serve "
                 + ctx.shortCommit()
                 + " steadily: an instance keeps being younger than "
@@ -110,7 +111,7 @@ final class VerifyReleaseStep implements Step {
       Thread.sleep(Math.max(1, d.toMillis()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StepFailure("INTERRUPTED", "interrupted while verifying");
+      throw new StepFailure(FailureCode.INTERRUPTED, "interrupted while verifying");
     }
   }
 }

@@ -1,6 +1,6 @@
 package io.sylvan.operator.reconcile;
 
-import io.sylvan.operator.state.Condition;
+import io.sylvan.operator.pipeline.FailureCode;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
@@ -37,12 +37,12 @@ public class CrashRecovery {
    */
   public synchronized Set<String> sweep() {
     boolean atStartup = !startupSweepDone;
-    String code = atStartup ? "OPERATOR_RESTARTED" : "INTERRUPTED";
+    FailureCode code = atStartup ? FailureCode.OPERATOR_RESTARTED : FailureCode.INTERRUPTED;
     String message =
         atStartup
             ? "the operator stopped during this deployment"
             : "this deployment lost its operator (no run holds the environment's lock)";
-    String reason = atStartup ? Reasons.OPERATOR_RESTARTED : Reasons.DEPLOYMENT_INTERRUPTED;
+    String reason = code.reason();
     Set<String> recovered = new TreeSet<>();
     try {
       for (String env : recorder.environmentsInProgress()) {
@@ -50,17 +50,14 @@ public class CrashRecovery {
           if (lock == null) {
             continue;
           }
-          int closed = recorder.closeInterrupted(env, code, message);
+          int closed = recorder.closeInterrupted(env, code.name(), message);
           if (closed > 0) {
             LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
             environments.update(
                 env,
                 e ->
-                    e.setCondition(
-                        Condition.RECONCILING,
-                        true,
-                        reason,
-                        "a deployment was interrupted (" + message + "); reconciling"));
+                    e.markReconciling(
+                        reason, "a deployment was interrupted (" + message + "); reconciling"));
             recovered.add(env);
           }
         }

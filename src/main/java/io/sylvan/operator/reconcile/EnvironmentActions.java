@@ -7,7 +7,6 @@ import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecLookup;
-import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.EnvironmentService;
@@ -30,6 +29,7 @@ public class EnvironmentActions {
   @Inject SpecCatalog specs;
   @Inject EnvironmentService environments;
   @Inject ReconcileLoop loop;
+  @Inject StatusWriter status;
 
   /** The action cannot be done; {@code conflict} distinguishes 409 from 404. */
   public static class ActionException extends Exception {
@@ -74,33 +74,14 @@ public class EnvironmentActions {
               + "; nothing to roll back, nothing changed",
           true);
     }
-    environments.update(
-        env,
-        e -> {
-          e.pinnedCommit = target;
-          e.pinnedDesiredCommit = spec.spec().source().commit();
-          if (target.equals(e.failedCommit)) {
-            e.failedCommit = null;
-          }
-          e.setCondition(
-              Condition.RECONCILING,
-              true,
-              Reasons.MANUAL_ROLLBACK_PINNED,
-              "manual rollback to " + Commits.short12(target) + " requested");
-        });
+    status.manualRollbackRequested(env, target, spec.spec().source().commit());
     loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
     return target;
   }
 
   public void suspend(String env) throws ActionException {
     state(env);
-    environments.update(
-        env,
-        e -> {
-          e.suspendedManually = true;
-          e.suspended = true;
-          e.setCondition(Condition.RECONCILING, false, Reasons.SUSPENDED, "suspended by a person");
-        });
+    status.suspendedByPerson(env);
   }
 
   public void resume(String env) throws ActionException {

@@ -51,21 +51,22 @@ public record Observation(
       drift = Drift.RELEASE_MISMATCH;
       detail =
           "PM2 runs "
-              + (running.isEmpty() ? "mixed commits " + commits : short12(running.get()))
+              + (running.isEmpty()
+                  ? "mixed commits " + commits
+                  : Commits.short12(running.get(), "none"))
               + " but current is "
-              + currentCommit.map(Observation::short12).orElse("missing");
+              + currentCommit.map(c -> Commits.short12(c, "none")).orElse("missing");
     } else if (!running.get().equals(target)) {
       drift = Drift.COMMIT;
-      detail = "serving " + short12(running.get()) + ", want " + short12(target);
+      detail =
+          "serving "
+              + Commits.short12(running.get(), "none")
+              + ", want "
+              + Commits.short12(target, "none");
     } else {
       drift = Drift.NONE;
-      detail = "serving " + short12(target);
+      detail = "serving " + Commits.short12(target, "none");
     }
     return new Observation(current, currentCommit, app, running, drift, detail);
-  }
-
-  /** Kept for the reconciler, which another change rewrites; inline when both are merged. */
-  static String short12(String commit) {
-    return Commits.short12(commit, "none");
   }
 }

@@ -6,7 +6,6 @@ import io.quarkus.scheduler.Scheduled;
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.SpecSnapshot;
-import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,6 +35,7 @@ public class ReconcileLoop {
   @Inject SpecPoller poller;
   @Inject CrashRecovery recovery;
   @Inject EnvironmentService environments;
+  @Inject StatusWriter status;
   @Inject Reconciler reconciler;
 
   private final AtomicInteger threads = new AtomicInteger();
@@ -145,18 +145,7 @@ public class ReconcileLoop {
 
   /** A run asked to be retried: the status says why and when (the queue chose the delay). */
   private void retrying(String env, ReconcileResult result, Duration delay) {
-    try {
-      environments.update(
-          env,
-          e ->
-              e.setCondition(
-                  Condition.RECONCILING,
-                  true,
-                  result.reason(),
-                  result.message() + " (retry in " + delay.toSeconds() + "s)"));
-    } catch (RuntimeException ignored) {
-      // The database may be what failed; the retry will record it.
-    }
+    status.retrying(env, result.reason(), result.message(), delay);
   }
 
   /** Lets tests and a config switch turn the scheduled loop off. */

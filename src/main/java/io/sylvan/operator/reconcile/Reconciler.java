@@ -8,25 +8,21 @@ import io.sylvan.operator.pipeline.PreparedDeployment;
 import io.sylvan.operator.pipeline.Releases;
 import io.sylvan.operator.pipeline.SourceCheck;
 import io.sylvan.operator.pipeline.ToolboxProducer;
+import io.sylvan.operator.runtime.Commits;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecSnapshot;
-import io.sylvan.operator.state.AppHealth;
-import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.EnvironmentState;
-import io.sylvan.operator.state.SyncStatus;
 import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -38,15 +34,6 @@ public class Reconciler {
 
   private static final Logger LOG = Logger.getLogger(Reconciler.class);
 
-  /** Error codes of a halted deployment that will fail again the same way for that commit. */
-  static final Set<String> TERMINAL_CODES =
-      Set.of(
-          "COMMIT_NOT_FOUND",
-          "NO_LOCKFILE",
-          "BUILD_FAILED",
-          "MIGRATION_FAILED",
-          "DB_BACKUP_FAILED");
-
   /** Used while no valid spec says otherwise. */
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
@@ -56,6 +43,7 @@ public class Reconciler {
   @Inject ToolboxProducer toolbox;
   @Inject OperatorMetrics metrics;
   @Inject Notifier notifier;
+  @Inject StatusWriter status;
 
   @Inject OperatorConfig config;
 
@@ -98,18 +86,11 @@ public class Reconciler {
     Duration interval = spec.spec().reconcile().interval();
     EnvironmentState state = load(env);
     if (state.suspended) {
-      environments.update(
-          env,
-          e ->
-              e.setCondition(
-                  Condition.RECONCILING,
-                  false,
-                  Reasons.SUSPENDED,
-                  e.suspendedManually ? "suspended by a person" : "suspended by the spec"));
+      status.suspended(env);
       return ReconcileResult.requeue(interval, Reasons.SUSPENDED, "suspended");
     }
     if (request.personActed()) {
-      liftStall(env);
+      status.personActed(env);
       state = load(env);
     }
 
@@ -124,22 +105,18 @@ public class Reconciler {
     if (obs.drift() == Drift.NONE) {
       return inSync(spec, state, obs, target, snapshot.get().revision());
     }
-    recordDrift(env, obs);
+    metrics.drift(env, obs.drift());
+    status.drift(env, obs);
     if (target.equals(state.failedCommit)) {
-      return stalledOnFailedCommit(env, state, interval);
+      String reason = status.stalledOnFailedCommit(env, state);
+      return ReconcileResult.stalled(
+          interval,
+          reason,
+          "commit " + Commits.short12(state.failedCommit, "none") + " failed before");
     }
-    unstall(env, state, target);
+    status.unstall(env, state, target);
     if (spec.spec().reconcile().mode() == DeploySpec.Reconcile.Mode.WARN) {
-      environments.update(
-          env,
-          e -> {
-            e.setCondition(
-                Condition.READY,
-                false,
-                Reasons.DRIFT_REPORTED,
-                obs.detail() + " (warn mode: not corrected)");
-            e.setCondition(Condition.RECONCILING, false, Reasons.DRIFT_REPORTED, "warn mode");
-          });
+      status.driftReported(env, obs.detail());
       return ReconcileResult.requeue(interval, Reasons.DRIFT_REPORTED, obs.detail());
     }
 
@@ -160,79 +137,52 @@ public class Reconciler {
     String env = spec.environment();
     Duration interval = spec.spec().reconcile().interval();
     HealthReport health = toolbox.get().healthChecker().checkOnce(spec, target, obs.processes());
-    if (!health.healthy()
-        && !target.equals(state.lastGoodCommit)
-        && state.lastGoodCommit != null
-        && spec.spec().rollback().automatic()) {
-      Optional<Path> good =
-          new Releases(spec.spec().target().root()).forCommit(state.lastGoodCommit);
-      if (good.isPresent()) {
-        LOG.warnf(
-            "[%s] serving %s is unhealthy and was never good: rolling back", env, obs.detail());
-        environments.update(env, e -> e.failedCommit = target);
-        obs.currentRelease().ifPresent(Releases::markFastDrain);
-        PreparedDeployment p =
-            runner.prepareActivation(
-                spec,
-                state.lastGoodCommit,
-                good.get(),
-                DeploymentType.ROLLBACK,
-                Trigger.AUTO_ROLLBACK,
-                revision,
-                null);
-        DeploymentOutcome o = runner.execute(p);
-        forgetProcesses();
-        return classify(env, spec, state.lastGoodCommit, o);
+    if (!health.healthy()) {
+      Optional<ReconcileResult> rolledBack = rollBackUnhealthy(spec, state, obs, target, revision);
+      if (rolledBack.isPresent()) {
+        return rolledBack.get();
       }
     }
-    boolean pinned = state.pinnedCommit != null;
-    environments.update(
-        env,
-        e -> {
-          e.actualCommit = target;
-          e.sync =
-              !pinned && target.equals(e.desiredCommit)
-                  ? SyncStatus.SYNCED
-                  : SyncStatus.OUT_OF_SYNC;
-          e.observedAt = Instant.now();
-          if (health.healthy()) {
-            e.health = AppHealth.HEALTHY;
-            e.lastAppliedCommit = target;
-            if (!pinned) {
-              e.lastGoodCommit = target;
-            }
-            if (pinned) {
-              e.setCondition(
-                  Condition.READY,
-                  true,
-                  Reasons.MANUAL_ROLLBACK_PINNED,
-                  "pinned to "
-                      + Observation.short12(target)
-                      + " by a manual rollback until the spec names another commit than "
-                      + Observation.short12(e.pinnedDesiredCommit));
-            } else {
-              e.setCondition(
-                  Condition.READY,
-                  true,
-                  Reasons.RECONCILIATION_SUCCEEDED,
-                  obs.detail() + ", healthy");
-            }
-            e.setCondition(Condition.STALLED, false, Reasons.RECONCILIATION_SUCCEEDED, "");
-          } else {
-            e.health = AppHealth.DEGRADED;
-            e.setCondition(Condition.READY, false, Reasons.HEALTH_CHECK_FAILED, health.message());
-          }
-          e.setCondition(
-              Condition.RECONCILING,
-              false,
-              pinned ? Reasons.MANUAL_ROLLBACK_PINNED : Reasons.RECONCILIATION_SUCCEEDED,
-              "in sync");
-          metrics.status(env, e.sync, e.health);
-        });
+    status.inSync(env, target, state.pinnedCommit != null, health, obs.detail());
     if (!health.healthy()) {
       notifier.notify(Notifier.Event.HEALTH_DEGRADED, env, target, health.message());
     }
     return ReconcileResult.requeue(interval, Reasons.RECONCILIATION_SUCCEEDED, obs.detail());
+  }
+
+  /**
+   * The serving release {@code target} is unhealthy: when it was never good and the last good
+   * release is on disk, that one serves again (automatic rollback) and {@code target} is the failed
+   * commit. Empty when there is nothing to roll back to.
+   */
+  private Optional<ReconcileResult> rollBackUnhealthy(
+      DeploySpec spec, EnvironmentState state, Observation obs, String target, String revision)
+      throws DeploymentRunner.BusyException {
+    String good = state.lastGoodCommit;
+    if (target.equals(good) || good == null || !spec.spec().rollback().automatic()) {
+      return Optional.empty();
+    }
+    Optional<Path> release = new Releases(spec.spec().target().root()).forCommit(good);
+    if (release.isEmpty()) {
+      return Optional.empty();
+    }
+    String env = spec.environment();
+    LOG.warnf("[%s] serving %s is unhealthy and was never good: rolling back", env, obs.detail());
+    status.rollingBackUnhealthy(env, target);
+    obs.currentRelease().ifPresent(Releases::markFastDrain);
+    PreparedDeployment p =
+        runner.prepareActivation(
+            spec,
+            good,
+            release.get(),
+            DeploymentType.ROLLBACK,
+            Trigger.AUTO_ROLLBACK,
+            revision,
+            null);
+    DeploymentOutcome o = runner.execute(p);
+    forgetProcesses();
+    // The failed commit is the unhealthy one, not the one rolled back to.
+    return Optional.of(classify(env, spec, target, o));
   }
 
   /**
@@ -249,83 +199,18 @@ public class Reconciler {
         SourceCheck.check(toolbox.get(), spec.spec().source().repository(), target);
     if (source.status() == SourceCheck.Status.UNAVAILABLE) {
       String message = source.message();
-      environments.update(
-          env,
-          st -> {
-            st.sync = SyncStatus.OUT_OF_SYNC;
-            st.setCondition(Condition.READY, false, Reasons.SOURCE_UNAVAILABLE, message);
-          });
+      status.sourceUnavailable(env, message);
       return Optional.of(retry(env, Reasons.SOURCE_UNAVAILABLE, message));
     }
     if (source.status() == SourceCheck.Status.COMMIT_NOT_FOUND) {
       String message = source.message();
-      environments.update(
-          env,
-          st -> {
-            st.failedCommit = target;
-            st.sync = SyncStatus.OUT_OF_SYNC;
-            st.setCondition(Condition.READY, false, Reasons.COMMIT_NOT_FOUND, message);
-            st.setCondition(
-                Condition.STALLED,
-                true,
-                Reasons.COMMIT_NOT_FOUND,
-                message + "; not retried until the spec names another commit or a person syncs");
-            st.setCondition(Condition.RECONCILING, false, Reasons.COMMIT_NOT_FOUND, "stalled");
-          });
+      status.commitNotFound(env, target, message);
       notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, message);
       return Optional.of(
           ReconcileResult.stalled(
               spec.spec().reconcile().interval(), Reasons.COMMIT_NOT_FOUND, message));
     }
     return Optional.empty();
-  }
-
-  private ReconcileResult stalledOnFailedCommit(
-      String env, EnvironmentState state, Duration interval) {
-    String failed = Observation.short12(state.failedCommit);
-    // A Stalled condition is kept only when it describes this commit's failure.
-    String reason =
-        state
-            .condition(Condition.STALLED)
-            .filter(c -> describes(c, failed))
-            .map(Condition::reason)
-            .orElse(Reasons.ROLLED_BACK);
-    environments.update(
-        env,
-        e -> {
-          e.sync = SyncStatus.OUT_OF_SYNC;
-          if (!e.condition(Condition.STALLED).map(c -> describes(c, failed)).orElse(false)) {
-            e.setCondition(
-                Condition.STALLED,
-                true,
-                reason,
-                "commit "
-                    + failed
-                    + " failed before; not retried until the spec names another commit or a person syncs");
-          }
-        });
-    return ReconcileResult.stalled(interval, reason, "commit " + failed + " failed before");
-  }
-
-  private static boolean describes(Condition stalled, String shortCommit) {
-    return stalled.status() && stalled.message() != null && stalled.message().contains(shortCommit);
-  }
-
-  /**
-   * The desired commit is not the one that failed: a Stalled condition left by that earlier failure
-   * no longer describes the environment (Stalled tells about the current failure only).
-   */
-  private void unstall(String env, EnvironmentState state, String target) {
-    if (state.condition(Condition.STALLED).map(Condition::status).orElse(false)) {
-      environments.update(
-          env,
-          e ->
-              e.setCondition(
-                  Condition.STALLED,
-                  false,
-                  Reasons.PROGRESSING,
-                  "reconciling " + Observation.short12(target) + ", which has not failed"));
-    }
   }
 
   private DeploymentOutcome act(
@@ -353,109 +238,41 @@ public class Reconciler {
     return outcome;
   }
 
-  /** Turns a pipeline outcome into requeue, retry or stall, and alerts. */
+  /**
+   * Turns a pipeline outcome (its status already written by {@link StatusWriter}) into requeue,
+   * retry or stall, and alerts. {@code failed} is the commit a failure is about.
+   */
   private ReconcileResult classify(
-      String env, DeploySpec spec, String target, DeploymentOutcome o) {
+      String env, DeploySpec spec, String failed, DeploymentOutcome o) {
     Duration interval = spec.spec().reconcile().interval();
-    EnvironmentState after = load(env);
-    metrics.status(env, after.sync, after.health);
+    Verdict verdict = Verdict.of(o);
     switch (o.result()) {
-      case SUCCEEDED, FORCED -> {
-        return ReconcileResult.requeue(interval, Reasons.RECONCILIATION_SUCCEEDED, o.message());
-      }
       case ROLLED_BACK -> {
-        notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());
+        notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, failed, o.message());
         notifier.notify(
             Notifier.Event.ROLLBACK_DONE,
             env,
-            target,
-            "rolled back to " + Observation.short12(after.actualCommit));
-        return ReconcileResult.stalled(interval, Reasons.ROLLED_BACK, o.message());
+            failed,
+            "rolled back to " + Commits.short12(o.rollback().commit(), "none"));
       }
       case ROLLBACK_FAILED -> {
-        notifier.notify(Notifier.Event.ROLLBACK_FAILED, env, target, o.message());
-        environments.update(env, e -> e.failedCommit = target);
-        return ReconcileResult.stalled(interval, Reasons.ROLLBACK_FAILED, o.message());
-      }
-      case FAILED -> {
-        notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());
-        return ReconcileResult.stalled(interval, Reasons.DEPLOYMENT_FAILED, o.message());
-      }
-      default -> {
-        // HALTED in pre-deploy or build: the old release still serves.
-        if (o.errorCode() != null && TERMINAL_CODES.contains(o.errorCode())) {
-          String reason =
-              "COMMIT_NOT_FOUND".equals(o.errorCode())
-                  ? Reasons.COMMIT_NOT_FOUND
-                  : Reasons.DEPLOYMENT_FAILED;
-          environments.update(
-              env,
-              e -> {
-                e.failedCommit = target;
-                e.sync = SyncStatus.OUT_OF_SYNC;
-                e.setCondition(
-                    Condition.STALLED,
-                    true,
-                    reason,
-                    "commit "
-                        + Observation.short12(target)
-                        + " failed: "
-                        + o.message()
-                        + "; not retried until the spec names another commit or a person syncs");
-              });
-          notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, target, o.message());
-          return ReconcileResult.stalled(interval, reason, o.message());
+        if (!o.interrupted()) {
+          notifier.notify(Notifier.Event.ROLLBACK_FAILED, env, failed, o.message());
         }
-        String reason =
-            "SOURCE_UNAVAILABLE".equals(o.errorCode())
-                ? Reasons.SOURCE_UNAVAILABLE
-                : Reasons.DEPLOYMENT_FAILED;
-        environments.update(
-            env,
-            e -> {
-              e.sync = SyncStatus.OUT_OF_SYNC;
-              e.setCondition(Condition.READY, false, reason, o.message());
-            });
-        return retry(env, reason, o.message());
       }
+      case FAILED -> notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, failed, o.message());
+      case HALTED -> {
+        if (verdict.kind() == ReconcileResult.Kind.STALLED) {
+          notifier.notify(Notifier.Event.DEPLOYMENT_FAILED, env, failed, o.message());
+        }
+      }
+      case SUCCEEDED, FORCED -> {}
     }
-  }
-
-  private void recordDrift(String env, Observation obs) {
-    metrics.drift(env, obs.drift());
-    environments.update(
-        env,
-        e -> {
-          e.actualCommit = obs.runningCommit().orElse(null);
-          e.sync = SyncStatus.OUT_OF_SYNC;
-          e.observedAt = Instant.now();
-          switch (obs.drift()) {
-            case NOT_DEPLOYED -> {
-              e.health = AppHealth.MISSING;
-              e.setCondition(Condition.READY, false, Reasons.NOT_DEPLOYED, obs.detail());
-            }
-            case PROCESS_MISSING, PROCESS_DOWN -> {
-              e.health =
-                  obs.drift() == Drift.PROCESS_MISSING ? AppHealth.MISSING : AppHealth.DEGRADED;
-              e.setCondition(Condition.READY, false, Reasons.DRIFT_DETECTED, obs.detail());
-            }
-            default -> e.setCondition(Condition.READY, false, Reasons.DRIFT_DETECTED, obs.detail());
-          }
-          metrics.status(env, e.sync, e.health);
-        });
-  }
-
-  /** A person acted: the failed commit may be tried again and a pin no longer holds. */
-  private void liftStall(String env) {
-    environments.update(
-        env,
-        e -> {
-          e.failedCommit = null;
-          e.pinnedCommit = null;
-          e.pinnedDesiredCommit = null;
-          e.setCondition(
-              Condition.STALLED, false, Reasons.PROGRESSING, "a person asked for a sync");
-        });
+    return switch (verdict.kind()) {
+      case REQUEUE -> ReconcileResult.requeue(interval, verdict.reason(), o.message());
+      case STALLED -> ReconcileResult.stalled(interval, verdict.reason(), o.message());
+      case RETRY -> retry(env, verdict.reason(), o.message());
+    };
   }
 
   /** The work queue chooses the delay and writes the Reconciling condition with it. */

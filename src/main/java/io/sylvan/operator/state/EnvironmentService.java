@@ -85,11 +85,9 @@ public class EnvironmentService implements EstablishedEnvironments {
                   .flatMap(f -> f.errors().stream())
                   .map(SpecError::toString)
                   .collect(Collectors.joining("\n"));
-          e.setCondition(Condition.STALLED, true, reason, message);
-          e.setCondition(Condition.READY, false, reason, firstLine(message));
-          e.setCondition(
-              Condition.RECONCILING,
-              false,
+          e.markStalled(reason, message);
+          e.markNotReady(reason, firstLine(message));
+          e.markNotReconciling(
               reason,
               conflict
                   ? "not reconciled while it collides with another environment"
@@ -108,10 +106,9 @@ public class EnvironmentService implements EstablishedEnvironments {
             "no spec file names this environment any more"
                 + (e.specFile == null ? "" : " (it was in " + e.specFile + ")")
                 + "; what runs is left alone: removing a spec never stops an app";
-        e.setCondition(Condition.READY, false, Reasons.SPEC_REMOVED, message);
-        e.setCondition(Condition.STALLED, true, Reasons.SPEC_REMOVED, message);
-        e.setCondition(
-            Condition.RECONCILING, false, Reasons.SPEC_REMOVED, "not reconciled without a spec");
+        e.markNotReady(Reasons.SPEC_REMOVED, message);
+        e.markStalled(Reasons.SPEC_REMOVED, message);
+        e.markNotReconciling(Reasons.SPEC_REMOVED, "not reconciled without a spec");
         e.observedAt = Instant.now();
       }
     }
@@ -121,28 +118,33 @@ public class EnvironmentService implements EstablishedEnvironments {
   private static void recover(EnvironmentState e) {
     e.condition(Condition.STALLED)
         .filter(c -> c.status() && SPEC_REASONS.contains(c.reason()))
-        .ifPresent(
-            c -> e.setCondition(Condition.STALLED, false, c.reason(), "spec is valid again"));
-    for (String type : List.of(Condition.READY, Condition.RECONCILING)) {
-      e.condition(type)
-          .filter(c -> SPEC_REASONS.contains(c.reason()))
-          .ifPresent(
-              c ->
-                  e.setCondition(
-                      type,
-                      false,
-                      Reasons.PROGRESSING,
-                      "spec is valid again; waiting for the next reconcile"));
+        .ifPresent(c -> e.clearStalled(c.reason(), "spec is valid again"));
+    String waiting = "spec is valid again; waiting for the next reconcile";
+    if (e.condition(Condition.READY).filter(c -> SPEC_REASONS.contains(c.reason())).isPresent()) {
+      e.markNotReady(Reasons.PROGRESSING, waiting);
+    }
+    if (e.condition(Condition.RECONCILING)
+        .filter(c -> SPEC_REASONS.contains(c.reason()))
+        .isPresent()) {
+      e.markNotReconciling(Reasons.PROGRESSING, waiting);
     }
   }
 
   /**
    * Applies a change to one environment row in its own transaction. The reconcile loop, the
    * pipeline and the API write the same rows: a write that lost a race (optimistic lock, or two
-   * creating the row at once) is retried on fresh data, so {@code change} must only set fields.
+   * creating the row at once) is retried on fresh data, so {@code change} must only set fields (no
+   * metrics, no notifications). Returns the row as written, detached.
    */
-  public void update(String name, Consumer<EnvironmentState> change) {
-    withRetry(() -> change.accept(getOrCreate(name)));
+  public EnvironmentState update(String name, Consumer<EnvironmentState> change) {
+    EnvironmentState[] written = new EnvironmentState[1];
+    withRetry(
+        () -> {
+          EnvironmentState e = getOrCreate(name);
+          change.accept(e);
+          written[0] = e;
+        });
+    return written[0];
   }
 
   static final int ATTEMPTS = 5;

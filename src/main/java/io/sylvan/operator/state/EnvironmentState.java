@@ -98,8 +98,49 @@ public class EnvironmentState extends PanacheEntityBase {
     return list("order by name");
   }
 
+  // Condition rules, after fluxcd/pkg runtime/conditions (setter.go): Reconciling and Stalled
+  // never both hold.
+
+  /** Ready True: the desired state serves. */
+  public void markReady(String reason, String message) {
+    set(Condition.READY, true, reason, message);
+  }
+
+  /** Ready False. */
+  public void markNotReady(String reason, String message) {
+    set(Condition.READY, false, reason, message);
+  }
+
+  /** Reconciling True: work is under way or retried; a Stalled True no longer holds. */
+  public void markReconciling(String reason, String message) {
+    set(Condition.RECONCILING, true, reason, message);
+    if (stalled()) {
+      set(Condition.STALLED, false, reason, message);
+    }
+  }
+
+  /** Reconciling False: nothing is under way. */
+  public void markNotReconciling(String reason, String message) {
+    set(Condition.RECONCILING, false, reason, message);
+  }
+
+  /** Stalled True: nothing is done until the spec changes or a person acts; not Reconciling. */
+  public void markStalled(String reason, String message) {
+    set(Condition.STALLED, true, reason, message);
+    set(Condition.RECONCILING, false, reason, "stalled");
+  }
+
+  /** Stalled False, whatever it was. */
+  public void clearStalled(String reason, String message) {
+    set(Condition.STALLED, false, reason, message);
+  }
+
+  public boolean stalled() {
+    return condition(Condition.STALLED).map(Condition::status).orElse(false);
+  }
+
   /** Sets a condition, keeping its transition time when its status did not change. */
-  public void setCondition(String type, boolean status, String reason, String message) {
+  private void set(String type, boolean status, String reason, String message) {
     Instant now = Instant.now();
     List<Condition> next = new ArrayList<>();
     boolean found = false;

@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.state.DeploymentType;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,8 +40,8 @@ class RestoreEnvStepTest {
             commit,
             DeploymentType.ROLLBACK,
             DeployOptions.NONE,
-            null,
-            null,
+            new Toolbox(null, null, null, null, work, null, null, Redactor.PATTERNS_ONLY, null),
+            new DeploymentLog(root.resolve("logs/deploy.log"), "restore"),
             1,
             root.resolve("releases/r"),
             Optional.empty());
@@ -100,7 +101,7 @@ class RestoreEnvStepTest {
     StepFailure f =
         org.junit.jupiter.api.Assertions.assertThrows(
             StepFailure.class, () -> new RestoreEnvStep().run(ctx));
-    assertThat(f.code()).isEqualTo("RESTORE_ENV_FAILED");
+    assertThat(f.code()).isEqualTo(FailureCode.RESTORE_ENV_FAILED);
     assertThat(f.getMessage()).contains("too many levels of symbolic links");
     assertThat(Files.isSymbolicLink(shared)).isTrue();
   }

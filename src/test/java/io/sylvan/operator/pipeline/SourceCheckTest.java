@@ -123,7 +123,7 @@ class SourceCheckTest {
         .isInstanceOfSatisfying(
             StepFailure.class,
             f -> {
-              assertThat(f.code()).isEqualTo("SOURCE_UNAVAILABLE");
+              assertThat(f.code()).isEqualTo(FailureCode.SOURCE_UNAVAILABLE);
               assertThat(f.getMessage()).startsWith("cannot fetch http://***@");
               assertThat(f.getMessage()).doesNotContain(SECRET);
             });
@@ -131,7 +131,7 @@ class SourceCheckTest {
         .isInstanceOfSatisfying(
             StepFailure.class,
             f -> {
-              assertThat(f.code()).isEqualTo("COMMIT_NOT_FOUND");
+              assertThat(f.code()).isEqualTo(FailureCode.COMMIT_NOT_FOUND);
               assertThat(f.getMessage()).contains("does not exist in http://***@");
               assertThat(f.getMessage()).doesNotContain(SECRET);
             });

@@ -1,0 +1,82 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.state.Deployment;
+import io.sylvan.operator.state.DeploymentRecorder;
+import io.sylvan.operator.state.DeploymentType;
+import io.sylvan.operator.state.Trigger;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Optional;
+
+/** Creates a deployment row and its context, and tells the listener a run starts. */
+@ApplicationScoped
+public class DeploymentStarter {
+
+  private static final DateTimeFormatter LOG_TS = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
+
+  /** Identifies this operator process in deployment rows (crash recovery). */
+  public static final String OPERATOR_ID = ManagementFactory.getRuntimeMXBean().getName();
+
+  @Inject DeploymentRecorder recorder;
+  @Inject ToolboxProducer toolbox;
+  @Inject DeploymentListener listener;
+
+  /** What one deployment row describes, before it runs. */
+  record Plan(
+      DeploySpec spec,
+      String commit,
+      DeploymentType type,
+      DeployOptions options,
+      Trigger trigger,
+      String specRevision,
+      Path releaseDir,
+      Optional<Path> serving,
+      Long rollbackOf) {}
+
+  /** {@code <root>/logs/deployments/deploy_<yyyyMMdd_HHmmss>.log}, the seed's name. */
+  static DeploymentLog newLog(DeploySpec spec) {
+    Path logFile =
+        spec.spec()
+            .target()
+            .root()
+            .resolve("logs")
+            .resolve("deployments")
+            .resolve("deploy_" + LocalDateTime.now().format(LOG_TS) + ".log");
+    return new DeploymentLog(logFile, spec.environment());
+  }
+
+  DeploymentContext start(Plan plan, DeploymentLog log) {
+    DeploySpec spec = plan.spec();
+    listener.started(spec.environment(), plan.type(), plan.commit());
+    Deployment d = new Deployment();
+    d.environment = spec.environment();
+    d.type = plan.type();
+    d.gitCommit = plan.commit();
+    d.previousCommit = plan.serving().flatMap(Releases::revision).orElse(null);
+    d.releaseDir = plan.releaseDir().toString();
+    d.logFile = log.file().toString();
+    d.specRevision = plan.specRevision();
+    d.trigger = plan.trigger();
+    d.force = plan.options().force();
+    d.skipBackup = plan.options().skipBackup();
+    d.skipHealthCheck = plan.options().skipHealthCheck();
+    d.rollbackOf = plan.rollbackOf();
+    d.operatorId = OPERATOR_ID;
+    long id = recorder.start(d);
+    return new DeploymentContext(
+        spec,
+        plan.commit(),
+        plan.type(),
+        plan.options(),
+        toolbox.get(),
+        log,
+        id,
+        plan.releaseDir(),
+        plan.serving());
+  }
+}

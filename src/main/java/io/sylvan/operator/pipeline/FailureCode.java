@@ -1,0 +1,81 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.reconcile.Reasons;
+
+/**
+ * Why a step or a run failed, classified where it is raised: what the reconciler does when the code
+ * halts a run, and the condition reason it reports. The name is stored in {@code
+ * deployment.error_code} (the seed's {@code DeploymentError.code}). Whether a failed run rolls back
+ * is decided by its phase ({@link Phase#rollsBackOnFailure()}): {@link Disposition#ROLL_BACK} codes
+ * are the ones raised after the new release went live.
+ */
+public enum FailureCode {
+  // Pre-deploy and build: the commit itself is wrong and fails again the same way.
+  COMMIT_NOT_FOUND(Disposition.HALT_TERMINAL, Reasons.COMMIT_NOT_FOUND),
+  NO_LOCKFILE(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
+  BUILD_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
+  MIGRATION_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
+  DB_BACKUP_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
+
+  // Pre-deploy and build: the host or the network may recover.
+  SOURCE_UNAVAILABLE(Disposition.HALT_RETRY, Reasons.SOURCE_UNAVAILABLE),
+  ENV_UNREADABLE(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  MISSING_ENV(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  TARGET_NOT_WRITABLE(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  DISK_SPACE(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  MISSING_DEPENDENCY(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  CHECKOUT_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  ENV_LINK_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  BACKUP_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  CLEAN_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  SERVING_RELEASE(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  INSTALL_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  REUSE_FAILED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  BUILD_TIMEOUT(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+
+  // After going live (deploy, post-deploy) and in a rollback.
+  SWITCH_FAILED(Disposition.ROLL_BACK, Reasons.DEPLOYMENT_FAILED),
+  RELOAD_FAILED(Disposition.ROLL_BACK, Reasons.DEPLOYMENT_FAILED),
+  VERIFY_FAILED(Disposition.ROLL_BACK, Reasons.DEPLOYMENT_FAILED),
+  HEALTH_CHECK(Disposition.ROLL_BACK, Reasons.DEPLOYMENT_FAILED),
+  RESTORE_ENV_FAILED(Disposition.ROLL_BACK, Reasons.ROLLBACK_FAILED),
+
+  // Not the commit's fault.
+  /** An unexpected exception in a step or in recording it. */
+  INTERNAL(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_FAILED),
+  /**
+   * A step saw its thread interrupted (the runner reports OPERATOR_STOPPED when it was SIGTERM).
+   */
+  INTERRUPTED(Disposition.HALT_RETRY, Reasons.DEPLOYMENT_INTERRUPTED),
+  /** The run was cut short because this operator was stopped (SIGTERM). */
+  OPERATOR_STOPPED(Disposition.HALT_RETRY, Reasons.OPERATOR_RESTARTED),
+  /** Crash recovery closed a run its dead operator left in progress. */
+  OPERATOR_RESTARTED(Disposition.HALT_RETRY, Reasons.OPERATOR_RESTARTED);
+
+  /** What a failure means for the environment. */
+  public enum Disposition {
+    /** Halt; the commit fails again the same way, so it is not retried (Stalled). */
+    HALT_TERMINAL,
+    /** Halt; transient, retried with backoff. */
+    HALT_RETRY,
+    /** Raised once the new release serves: the last good release is put back. */
+    ROLL_BACK
+  }
+
+  private final Disposition disposition;
+  private final String reason;
+
+  FailureCode(Disposition disposition, String reason) {
+    this.disposition = disposition;
+    this.reason = reason;
+  }
+
+  public Disposition disposition() {
+    return disposition;
+  }
+
+  /** The condition reason ({@link Reasons}) that reports this failure. */
+  public String reason() {
+    return reason;
+  }
+}

@@ -1,0 +1,58 @@
+package io.sylvan.operator.pipeline;
+
+import io.sylvan.operator.runtime.FileTrees;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** What stays on disk: old releases and backups pruned after a success, failed releases removed. */
+final class Retention {
+
+  private Retention() {}
+
+  /**
+   * Keeps {@code backup.keep} (at least 2) releases and backups, never the new release, the serving
+   * one or the last good one ({@code lastGood}: the environment's after this deployment).
+   */
+  static void prune(DeploymentContext ctx, String lastGood) {
+    int keep = Math.max(ctx.s().backup().keep(), 2);
+    List<Path> protect = new ArrayList<>();
+    protect.add(ctx.releaseDir());
+    ctx.releases().current().ifPresent(protect::add);
+    if (lastGood != null) {
+      ctx.releases().forCommit(lastGood).ifPresent(protect::add);
+    }
+    try {
+      for (Path p : ctx.releases().prune(keep, protect)) {
+        ctx.log().info("Removed old release " + p.getFileName());
+      }
+      List<String> commits = new ArrayList<>();
+      commits.add(ctx.commit());
+      if (lastGood != null) {
+        commits.add(lastGood);
+      }
+      for (Path p :
+          new Backups(ctx.root())
+              .prune(ctx.s().backup().keep(), commits.stream().filter(Objects::nonNull).toList())) {
+        ctx.log().info("Removed old backup " + p.getFileName());
+      }
+    } catch (IOException e) {
+      ctx.log().warn("Cleaning old releases and backups: " + e.getMessage());
+    }
+  }
+
+  /** Removes a release that failed, unless it is the one serving. */
+  static void deleteFailed(DeploymentContext ctx, Path release) {
+    if (ctx.releases().current().map(c -> CleanCacheStep.sameDir(c, release)).orElse(false)) {
+      return;
+    }
+    try {
+      FileTrees.delete(release);
+      ctx.log().info("Removed the failed release " + release.getFileName());
+    } catch (IOException e) {
+      ctx.log().warn("Could not remove " + release + ": " + e.getMessage());
+    }
+  }
+}

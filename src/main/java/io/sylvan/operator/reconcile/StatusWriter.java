@@ -1,0 +1,411 @@
+package io.sylvan.operator.reconcile;
+
+import io.sylvan.operator.pipeline.DeploymentListener;
+import io.sylvan.operator.pipeline.DeploymentOutcome;
+import io.sylvan.operator.pipeline.FailureCode;
+import io.sylvan.operator.pipeline.HealthReport;
+import io.sylvan.operator.pipeline.PreparedDeployment;
+import io.sylvan.operator.runtime.Commits;
+import io.sylvan.operator.state.AppHealth;
+import io.sylvan.operator.state.Condition;
+import io.sylvan.operator.state.DeploymentType;
+import io.sylvan.operator.state.EnvironmentService;
+import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.SyncStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/**
+ * The one writer of an environment's status: sync, health, commits (actual, last applied, last
+ * good, failed, attempted) and conditions, from what the reconciler observed and from what a
+ * pipeline run did (for the reconcile loop and the API alike). The spec layer's own conditions
+ * (invalid, conflict, removed) are written by {@link EnvironmentService#applySnapshot}.
+ */
+@ApplicationScoped
+public class StatusWriter implements DeploymentListener {
+
+  /** The no-retry rule of a failed commit, written once. */
+  static final String NOT_RETRIED =
+      "not retried until the spec names another commit or a person syncs";
+
+  private static final String AT_START = "; reconciled again when the operator starts";
+
+  @Inject EnvironmentService environments;
+  @Inject OperatorMetrics metrics;
+
+  @Override
+  public void started(String env, DeploymentType type, String commit) {
+    String what = type.wire() + " to " + Commits.short12(commit, "none");
+    environments.update(
+        env,
+        e -> {
+          if (type != DeploymentType.ROLLBACK) {
+            e.lastAttemptedCommit = commit;
+          }
+          e.health = e.health == AppHealth.UNKNOWN ? AppHealth.PROGRESSING : e.health;
+          // An earlier failure's stall no longer describes the environment once this runs.
+          e.markReconciling(Reasons.PROGRESSING, what);
+        });
+  }
+
+  @Override
+  public void finished(DeploymentOutcome o) {
+    EnvironmentState after = write(o.environment(), e -> apply(e, o));
+    metrics.status(o.environment(), after.sync, after.health);
+  }
+
+  /** Maps what a run did onto the environment row. */
+  static void apply(EnvironmentState e, DeploymentOutcome o) {
+    switch (o.result()) {
+      case SUCCEEDED -> succeeded(e, o);
+      case FORCED -> forced(e, o);
+      case HALTED -> halted(e, o);
+      case FAILED -> notRolledBack(e, o);
+      case ROLLED_BACK -> rolledBack(e, o);
+      case ROLLBACK_FAILED -> rollbackFailed(e, o);
+    }
+  }
+
+  private static void succeeded(EnvironmentState e, DeploymentOutcome o) {
+    String commit = o.commit();
+    e.actualCommit = commit;
+    e.lastAppliedCommit = commit;
+    if (o.healthChecked()) {
+      e.lastGoodCommit = commit;
+    }
+    if (commit.equals(e.failedCommit) || commit.equals(e.desiredCommit)) {
+      // The desired commit serves: an earlier failure no longer describes this environment.
+      e.failedCommit = null;
+    }
+    e.sync = syncOf(e, commit);
+    e.health = o.healthChecked() ? AppHealth.HEALTHY : AppHealth.UNKNOWN;
+    e.markReady(
+        Reasons.RECONCILIATION_SUCCEEDED,
+        "commit "
+            + Commits.short12(commit, "none")
+            + " serves"
+            + (o.healthChecked() ? " and is healthy" : " (health check skipped)"));
+    e.markNotReconciling(Reasons.RECONCILIATION_SUCCEEDED, "done");
+    e.clearStalled(Reasons.RECONCILIATION_SUCCEEDED, "");
+  }
+
+  private static void forced(EnvironmentState e, DeploymentOutcome o) {
+    e.actualCommit = o.commit();
+    e.lastAppliedCommit = o.commit();
+    e.sync = syncOf(e, o.commit());
+    e.health = AppHealth.DEGRADED;
+    e.markNotReady(Reasons.HEALTH_CHECK_FAILED, "kept by the force option: " + o.message());
+    e.markNotReconciling(Reasons.HEALTH_CHECK_FAILED, "forced");
+  }
+
+  /** The serving release was kept; the failure code says whether the commit may be tried again. */
+  private static void halted(EnvironmentState e, DeploymentOutcome o) {
+    DeploymentOutcome.Failure f = o.failure();
+    FailureCode code = f.code();
+    String stepMessage = f.step() == null ? f.message() : f.step() + ": " + f.message();
+    e.sync = SyncStatus.OUT_OF_SYNC;
+    switch (code.disposition()) {
+      case HALT_TERMINAL -> {
+        e.failedCommit = o.commit();
+        e.markNotReady(Reasons.DEPLOYMENT_FAILED, stepMessage);
+        e.markStalled(
+            code.reason(),
+            "commit "
+                + Commits.short12(o.commit(), "none")
+                + " failed: "
+                + o.message()
+                + "; "
+                + NOT_RETRIED);
+      }
+      case HALT_RETRY, ROLL_BACK -> {
+        e.markNotReady(code.reason(), stepMessage);
+        if (Reasons.OPERATOR_RESTARTED.equals(code.reason())) {
+          e.markReconciling(Reasons.OPERATOR_RESTARTED, stepMessage + AT_START);
+        } else {
+          e.markNotReconciling(
+              Reasons.DEPLOYMENT_FAILED, f.phase() == null ? "halted" : "halted in " + f.phase());
+        }
+      }
+    }
+  }
+
+  private static void notRolledBack(EnvironmentState e, DeploymentOutcome o) {
+    e.failedCommit = o.commit();
+    e.health = AppHealth.DEGRADED;
+    e.actualCommit = null;
+    e.markNotReady(Reasons.DEPLOYMENT_FAILED, o.message() + "; " + o.note());
+    e.markStalled(
+        Reasons.DEPLOYMENT_FAILED,
+        "commit " + Commits.short12(o.commit(), "none") + " failed and " + o.note());
+  }
+
+  private static void rolledBack(EnvironmentState e, DeploymentOutcome o) {
+    String good = o.rollback().commit();
+    e.failedCommit = o.commit();
+    e.actualCommit = good;
+    e.lastAppliedCommit = good;
+    e.lastGoodCommit = good;
+    e.sync = syncOf(e, good);
+    e.health = AppHealth.HEALTHY;
+    String why = failedBecause(o) + " and was rolled back to " + Commits.short12(good, "none");
+    e.markNotReady(Reasons.ROLLED_BACK, why);
+    e.markStalled(Reasons.ROLLED_BACK, why + "; " + NOT_RETRIED);
+  }
+
+  private static void rollbackFailed(EnvironmentState e, DeploymentOutcome o) {
+    if (o.interrupted()) {
+      rollbackInterrupted(e, o);
+      return;
+    }
+    e.health = AppHealth.DEGRADED;
+    if (o.kind() == PreparedDeployment.Kind.ROLLBACK) {
+      // The run was the rollback: the commit that failed is the one it replaces, when automatic.
+      e.failedCommit = o.replaces() != null ? o.replaces() : o.commit();
+      e.markNotReady(Reasons.ROLLBACK_FAILED, o.message());
+      e.markStalled(
+          Reasons.ROLLBACK_FAILED,
+          "rollback to " + Commits.short12(o.commit(), "none") + " failed: " + o.message());
+      return;
+    }
+    e.failedCommit = o.commit();
+    String why =
+        "commit "
+            + Commits.short12(o.commit(), "none")
+            + " failed and the rollback to "
+            + Commits.short12(o.rollback().commit(), "none")
+            + " failed too: "
+            + o.message();
+    e.markNotReady(Reasons.ROLLBACK_FAILED, why);
+    e.markStalled(Reasons.ROLLBACK_FAILED, why + "; a person must act");
+  }
+
+  /** SIGTERM cut the automatic rollback short: not a failed rollback; retried at the next start. */
+  private static void rollbackInterrupted(EnvironmentState e, DeploymentOutcome o) {
+    e.failedCommit = o.commit();
+    e.health = AppHealth.DEGRADED;
+    String why =
+        failedBecause(o)
+            + "; its rollback to "
+            + Commits.short12(o.rollback().commit(), "none")
+            + " was cut short by the operator stopping";
+    e.markNotReady(Reasons.OPERATOR_RESTARTED, why);
+    e.markReconciling(Reasons.OPERATOR_RESTARTED, why + AT_START);
+  }
+
+  private static String failedBecause(DeploymentOutcome o) {
+    String step = o.failure().step() + ": " + o.failure().message();
+    return "commit " + Commits.short12(o.commit(), "none") + " failed (" + step + ")";
+  }
+
+  void suspended(String env) {
+    environments.update(
+        env,
+        e ->
+            e.markNotReconciling(
+                Reasons.SUSPENDED,
+                e.suspendedManually ? "suspended by a person" : "suspended by the spec"));
+  }
+
+  /** A person acted: the failed commit may be tried again and a pin no longer holds. */
+  void personActed(String env) {
+    environments.update(
+        env,
+        e -> {
+          e.failedCommit = null;
+          e.pinnedCommit = null;
+          e.pinnedDesiredCommit = null;
+          e.clearStalled(Reasons.PROGRESSING, "a person asked for a sync");
+        });
+  }
+
+  /** What serves is what is desired (or pinned); {@code health} from one check. */
+  void inSync(String env, String target, boolean pinned, HealthReport health, String detail) {
+    EnvironmentState after =
+        write(
+            env,
+            e -> {
+              e.actualCommit = target;
+              e.sync =
+                  !pinned && target.equals(e.desiredCommit)
+                      ? SyncStatus.SYNCED
+                      : SyncStatus.OUT_OF_SYNC;
+              if (health.healthy()) {
+                e.health = AppHealth.HEALTHY;
+                e.lastAppliedCommit = target;
+                if (pinned) {
+                  e.markReady(
+                      Reasons.MANUAL_ROLLBACK_PINNED,
+                      "pinned to "
+                          + Commits.short12(target, "none")
+                          + " by a manual rollback until the spec names another commit than "
+                          + Commits.short12(e.pinnedDesiredCommit, "none"));
+                } else {
+                  e.lastGoodCommit = target;
+                  e.markReady(Reasons.RECONCILIATION_SUCCEEDED, detail + ", healthy");
+                }
+                e.clearStalled(Reasons.RECONCILIATION_SUCCEEDED, "");
+              } else {
+                e.health = AppHealth.DEGRADED;
+                e.markNotReady(Reasons.HEALTH_CHECK_FAILED, health.message());
+              }
+              e.markNotReconciling(
+                  pinned ? Reasons.MANUAL_ROLLBACK_PINNED : Reasons.RECONCILIATION_SUCCEEDED,
+                  "in sync");
+            });
+    metrics.status(env, after.sync, after.health);
+  }
+
+  /** The serving release is unhealthy and was never good: it is the failed commit. */
+  void rollingBackUnhealthy(String env, String serving) {
+    environments.update(env, e -> e.failedCommit = serving);
+  }
+
+  void sourceUnavailable(String env, String message) {
+    environments.update(
+        env,
+        e -> {
+          e.sync = SyncStatus.OUT_OF_SYNC;
+          e.markNotReady(Reasons.SOURCE_UNAVAILABLE, message);
+        });
+  }
+
+  void commitNotFound(String env, String target, String message) {
+    environments.update(
+        env,
+        e -> {
+          e.failedCommit = target;
+          e.sync = SyncStatus.OUT_OF_SYNC;
+          e.markNotReady(Reasons.COMMIT_NOT_FOUND, message);
+          e.markStalled(Reasons.COMMIT_NOT_FOUND, message + "; " + NOT_RETRIED);
+        });
+  }
+
+  /**
+   * The desired commit failed before: Stalled is kept when it describes this commit's failure, else
+   * written anew. Returns the reason of the stall.
+   */
+  String stalledOnFailedCommit(String env, EnvironmentState state) {
+    String failed = Commits.short12(state.failedCommit, "none");
+    String reason =
+        state
+            .condition(Condition.STALLED)
+            .filter(c -> describes(c, failed))
+            .map(Condition::reason)
+            .orElse(Reasons.ROLLED_BACK);
+    environments.update(
+        env,
+        e -> {
+          e.sync = SyncStatus.OUT_OF_SYNC;
+          if (!e.condition(Condition.STALLED).map(c -> describes(c, failed)).orElse(false)) {
+            e.markStalled(reason, "commit " + failed + " failed before; " + NOT_RETRIED);
+          }
+        });
+    return reason;
+  }
+
+  private static boolean describes(Condition stalled, String shortCommit) {
+    return stalled.status() && stalled.message() != null && stalled.message().contains(shortCommit);
+  }
+
+  /**
+   * The desired commit is not the one that failed: a Stalled condition left by that earlier failure
+   * no longer describes the environment (Stalled tells about the current failure only).
+   */
+  void unstall(String env, EnvironmentState state, String target) {
+    if (state.stalled()) {
+      environments.update(
+          env,
+          e ->
+              e.clearStalled(
+                  Reasons.PROGRESSING,
+                  "reconciling " + Commits.short12(target, "none") + ", which has not failed"));
+    }
+  }
+
+  void driftReported(String env, String detail) {
+    environments.update(
+        env,
+        e -> {
+          e.markNotReady(Reasons.DRIFT_REPORTED, detail + " (warn mode: not corrected)");
+          e.markNotReconciling(Reasons.DRIFT_REPORTED, "warn mode");
+        });
+  }
+
+  void drift(String env, Observation obs) {
+    EnvironmentState after =
+        write(
+            env,
+            e -> {
+              e.actualCommit = obs.runningCommit().orElse(null);
+              e.sync = SyncStatus.OUT_OF_SYNC;
+              switch (obs.drift()) {
+                case NOT_DEPLOYED -> {
+                  e.health = AppHealth.MISSING;
+                  e.markNotReady(Reasons.NOT_DEPLOYED, obs.detail());
+                }
+                case PROCESS_MISSING, PROCESS_DOWN -> {
+                  e.health =
+                      obs.drift() == Drift.PROCESS_MISSING ? AppHealth.MISSING : AppHealth.DEGRADED;
+                  e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+                }
+                default -> e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+              }
+            });
+    metrics.status(env, after.sync, after.health);
+  }
+
+  /**
+   * A transient failure: the work queue retries after {@code delay} (its backoff). Best effort (the
+   * database may be down).
+   */
+  void retrying(String env, String reason, String message, Duration delay) {
+    try {
+      environments.update(
+          env, e -> e.markReconciling(reason, message + " (retry in " + delay.toSeconds() + "s)"));
+    } catch (RuntimeException ignored) {
+      // The database may be what failed; the retry will record it.
+    }
+  }
+
+  void manualRollbackRequested(String env, String target, String desired) {
+    environments.update(
+        env,
+        e -> {
+          e.pinnedCommit = target;
+          e.pinnedDesiredCommit = desired;
+          if (target.equals(e.failedCommit)) {
+            e.failedCommit = null;
+          }
+          e.markReconciling(
+              Reasons.MANUAL_ROLLBACK_PINNED,
+              "manual rollback to " + Commits.short12(target, "none") + " requested");
+        });
+  }
+
+  void suspendedByPerson(String env) {
+    environments.update(
+        env,
+        e -> {
+          e.suspendedManually = true;
+          e.suspended = true;
+          e.markNotReconciling(Reasons.SUSPENDED, "suspended by a person");
+        });
+  }
+
+  /** A change that also stamps the observation time; returns the row as written. */
+  private EnvironmentState write(String env, Consumer<EnvironmentState> change) {
+    return environments.update(
+        env,
+        e -> {
+          change.accept(e);
+          e.observedAt = Instant.now();
+        });
+  }
+
+  private static SyncStatus syncOf(EnvironmentState e, String serving) {
+    return serving.equals(e.desiredCommit) ? SyncStatus.SYNCED : SyncStatus.OUT_OF_SYNC;
+  }
+}
