@@ -1,6 +1,6 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.reconcile.OperatorMetrics;
+import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.Trigger;

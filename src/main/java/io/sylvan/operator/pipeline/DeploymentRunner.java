@@ -1,6 +1,6 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.reconcile.OperatorMetrics;
+import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentLock;
@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -124,7 +125,8 @@ public class DeploymentRunner {
     listener.finished(outcome);
     metrics.deployment(
         prepared.context().environment(),
-        outcome.result(),
+        outcome.result().name().toLowerCase(Locale.ROOT),
+        outcome.result() == DeploymentOutcome.Result.SUCCEEDED,
         Duration.ofNanos(System.nanoTime() - t0));
     return outcome;
   }

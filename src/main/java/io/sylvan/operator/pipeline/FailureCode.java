@@ -1,6 +1,6 @@
 package io.sylvan.operator.pipeline;
 
-import io.sylvan.operator.reconcile.Reasons;
+import io.sylvan.operator.state.Reasons;
 
 /**
  * Why a step or a run failed, classified where it is raised: what the reconciler does when the code

@@ -1,6 +1,8 @@
 package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.observe.Notifier;
+import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.DeploymentRunner;
 import io.sylvan.operator.pipeline.HealthReport;
@@ -16,6 +18,7 @@ import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.Reasons;
 import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -105,7 +108,7 @@ public class Reconciler {
     if (obs.drift() == Drift.NONE) {
       return inSync(spec, state, obs, target, snapshot.get().revision());
     }
-    metrics.drift(env, obs.drift());
+    metrics.drift(env, obs.drift().label());
     status.drift(env, obs);
     if (target.equals(state.failedCommit)) {
       String reason = status.stalledOnFailedCommit(env, state);

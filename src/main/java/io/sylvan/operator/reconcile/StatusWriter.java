@@ -1,5 +1,6 @@
 package io.sylvan.operator.reconcile;
 
+import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.DeploymentListener;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.FailureCode;
@@ -11,6 +12,7 @@ import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentService;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.Reasons;
 import io.sylvan.operator.state.SyncStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

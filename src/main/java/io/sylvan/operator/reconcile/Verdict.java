@@ -2,6 +2,7 @@ package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.FailureCode;
+import io.sylvan.operator.state.Reasons;
 
 /**
  * What the reconciler makes of a pipeline outcome: look again at the interval, retry (the loop's

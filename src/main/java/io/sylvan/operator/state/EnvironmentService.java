@@ -1,7 +1,6 @@
 package io.sylvan.operator.state;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.sylvan.operator.reconcile.Reasons;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.EstablishedEnvironments;
 import io.sylvan.operator.spec.SpecError;

@@ -3,7 +3,7 @@ package io.sylvan.operator.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
-import io.sylvan.operator.config.NativeReflection;
+import io.sylvan.operator.NativeReflection;
 import io.sylvan.operator.spec.DeploySpec;
 import java.io.IOException;
 import java.net.URISyntaxException;

@@ -16,6 +16,7 @@ import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.Reasons;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;

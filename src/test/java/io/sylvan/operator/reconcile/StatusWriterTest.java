@@ -10,6 +10,7 @@ import io.sylvan.operator.pipeline.PreparedDeployment.Kind;
 import io.sylvan.operator.state.AppHealth;
 import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.Reasons;
 import io.sylvan.operator.state.SyncStatus;
 import org.junit.jupiter.api.Test;
 

@@ -8,6 +8,7 @@ import io.sylvan.operator.pipeline.FailureCode;
 import io.sylvan.operator.pipeline.Phase;
 import io.sylvan.operator.pipeline.PreparedDeployment;
 import io.sylvan.operator.reconcile.ReconcileResult.Kind;
+import io.sylvan.operator.state.Reasons;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.stream.Stream;

@@ -1,16 +1,14 @@
-package io.sylvan.operator.reconcile;
+package io.sylvan.operator.observe;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.state.AppHealth;
 import io.sylvan.operator.state.SyncStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,11 +23,17 @@ public class OperatorMetrics {
   private final Map<String, AtomicLong> healthy = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
 
-  public void deployment(String env, DeploymentOutcome.Result result, Duration took) {
+  /**
+   * One pipeline run ended.
+   *
+   * @param result how it ended, as a lower-case label ({@code succeeded}, {@code rolled_back}, ...)
+   * @param succeeded whether it ended with the new release serving
+   */
+  public void deployment(String env, String result, boolean succeeded, Duration took) {
     Counter.builder("sylvan_deployments")
         .description("Pipeline runs by environment and result")
         .tag("environment", env)
-        .tag("result", result.name().toLowerCase(Locale.ROOT))
+        .tag("result", result)
         .register(registry)
         .increment();
     Timer.builder("sylvan_deployment_duration")
@@ -38,7 +42,7 @@ public class OperatorMetrics {
         .publishPercentileHistogram()
         .register(registry)
         .record(took);
-    if (result == DeploymentOutcome.Result.SUCCEEDED) {
+    if (succeeded) {
       gauge(lastSuccess, "sylvan_last_successful_deployment_timestamp_seconds", env)
           .set(System.currentTimeMillis() / 1000);
     }
@@ -67,11 +71,12 @@ public class OperatorMetrics {
         .record(took);
   }
 
-  public void drift(String env, Drift drift) {
+  /** Drift seen by the loop; {@code kind} is a label such as {@code commit}. */
+  public void drift(String env, String kind) {
     Counter.builder("sylvan_drift_detected")
         .description("Drift seen by the reconcile loop, by kind")
         .tag("environment", env)
-        .tag("kind", drift.label())
+        .tag("kind", kind)
         .register(registry)
         .increment();
   }

@@ -1,4 +1,4 @@
-package io.sylvan.operator.config;
+package io.sylvan.operator;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.sylvan.operator.api.ApiError;

@@ -1,4 +1,4 @@
-package io.sylvan.operator.reconcile;
+package io.sylvan.operator.observe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sylvan.operator.config.OperatorConfig;

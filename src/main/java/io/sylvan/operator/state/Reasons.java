@@ -1,4 +1,4 @@
-package io.sylvan.operator.reconcile;
+package io.sylvan.operator.state;
 
 /**
  * Every condition reason the operator writes, in one place (Flux style). The status model and the
