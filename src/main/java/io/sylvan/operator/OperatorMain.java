@@ -2,6 +2,7 @@ package io.sylvan.operator;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.state.EmbeddedDatabase;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -95,6 +96,6 @@ public final class OperatorMain {
 
   /** Drops credentials from a JDBC URL before it is logged. */
   static String redactUrl(String url) {
-    return url.replaceAll("(?i)(password|user)=[^&;]*", "$1=***").replaceAll("//[^/@]*@", "//***@");
+    return Redactor.patterns(url);
   }
 }

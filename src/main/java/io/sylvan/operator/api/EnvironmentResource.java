@@ -95,21 +95,25 @@ public class EnvironmentResource {
   @Path("/suspend")
   @Operation(summary = "Stop reconciling this environment (what runs keeps running)")
   public Accepted suspend(@PathParam("env") String env) {
-    try {
-      actions.suspend(env);
-      return new Accepted(env, "suspend", null, null);
-    } catch (EnvironmentActions.ActionException e) {
-      throw failed(e);
-    }
+    return simple(env, "suspend", actions::suspend);
   }
 
   @POST
   @Path("/resume")
   @Operation(summary = "Reconcile this environment again")
   public Accepted resume(@PathParam("env") String env) {
+    return simple(env, "resume", actions::resume);
+  }
+
+  /** An action that takes only the environment and answers what it did. */
+  private interface Action {
+    void run(String env) throws EnvironmentActions.ActionException;
+  }
+
+  private static Accepted simple(String env, String what, Action action) {
     try {
-      actions.resume(env);
-      return new Accepted(env, "resume", null, null);
+      action.run(env);
+      return new Accepted(env, what, null, null);
     } catch (EnvironmentActions.ActionException e) {
       throw failed(e);
     }

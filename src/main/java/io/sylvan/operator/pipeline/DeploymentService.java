@@ -14,9 +14,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts pipeline runs for the API and the reconciler: the deployment row and lock are taken on the
@@ -29,14 +27,7 @@ public class DeploymentService {
   @Inject SpecCatalog specs;
   @Inject EnvironmentService environments;
 
-  private final AtomicInteger threads = new AtomicInteger();
-  private final ExecutorService workers =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "sylvan-pipeline-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService workers = WorkerPools.daemonPool("sylvan-pipeline");
 
   /** Why a deployment cannot start: the environment is unknown or its spec is invalid. */
   public static class NotDeployableException extends Exception {

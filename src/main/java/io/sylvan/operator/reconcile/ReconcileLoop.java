@@ -17,9 +17,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Drives the {@link Reconciler}: a scheduler tick (the heartbeat liveness reads) has the {@link
@@ -38,14 +36,7 @@ public class ReconcileLoop {
   @Inject StatusWriter status;
   @Inject Reconciler reconciler;
 
-  private final AtomicInteger threads = new AtomicInteger();
-  private final ExecutorService workers =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "sylvan-reconcile-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+  private final ExecutorService workers = WorkerPools.daemonPool("sylvan-reconcile");
   private final WorkQueue queue =
       new WorkQueue(
           workers, Clock.systemUTC(), (env, r) -> reconciler.reconcile(env, r), this::retrying);

@@ -2,7 +2,9 @@ package io.sylvan.operator.runtime;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /** Stopping the operator's worker pools when the operator stops (SIGTERM). */
@@ -18,6 +20,20 @@ public final class WorkerPools {
   public static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
   private WorkerPools() {}
+
+  /**
+   * A cached pool of daemon threads named {@code <prefix>-1}, {@code <prefix>-2}, ...: daemon so a
+   * hung command never keeps the JVM alive; {@link #stop} ends them in order on shutdown.
+   */
+  public static ExecutorService daemonPool(String prefix) {
+    AtomicInteger threads = new AtomicInteger();
+    return Executors.newCachedThreadPool(
+        r -> {
+          Thread t = new Thread(r, prefix + "-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
 
   /**
    * Interrupts what {@code pool} runs (a running command kills its process tree, a pipeline records

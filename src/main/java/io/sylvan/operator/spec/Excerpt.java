@@ -1,5 +1,6 @@
 package io.sylvan.operator.spec;
 
+import io.sylvan.operator.runtime.Redactor;
 import java.util.regex.Pattern;
 
 /**
@@ -27,7 +28,7 @@ final class Excerpt {
 
   /** The value redacted and cut to {@link #MAX_CHARS} characters, {@code ...} marking a cut. */
   static String plain(String value) {
-    String redacted = ASSIGNMENT.matcher(GitSpecSource.redact(value)).replaceAll("$1=***");
+    String redacted = ASSIGNMENT.matcher(Redactor.patterns(value)).replaceAll("$1=***");
     StringBuilder shown = new StringBuilder();
     int count = 0;
     for (int i = 0; i < redacted.length(); count++) {

@@ -1,6 +1,7 @@
 package io.sylvan.operator.spec;
 
 import io.sylvan.operator.runtime.GitCommands;
+import io.sylvan.operator.runtime.Redactor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +27,6 @@ import java.util.regex.Pattern;
  */
 public final class GitSpecSource implements SpecSource {
 
-  private static final Pattern URL_CREDENTIALS =
-      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]+@");
   private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._/-]*");
 
   private static final GitCommands GIT = GitCommands.onPath();
@@ -61,7 +60,7 @@ public final class GitSpecSource implements SpecSource {
       Duration timeout,
       SpecParser parser) {
     if (url.isBlank() || url.startsWith("-")) {
-      throw new IllegalArgumentException("invalid spec repository URL: " + redact(url));
+      throw new IllegalArgumentException("invalid spec repository URL: " + Redactor.patterns(url));
     }
     if (!BRANCH.matcher(branch).matches() || branch.contains("..")) {
       throw new IllegalArgumentException("invalid spec branch name: " + branch);
@@ -97,7 +96,7 @@ public final class GitSpecSource implements SpecSource {
           "spec folder '"
               + subPath
               + "' does not exist in "
-              + redact(url)
+              + Redactor.patterns(url)
               + " at branch "
               + branch
               + " (commit "
@@ -118,15 +117,7 @@ public final class GitSpecSource implements SpecSource {
 
   @Override
   public String describe() {
-    return "git " + redact(url) + " branch " + branch + " path " + subPath;
-  }
-
-  /**
-   * Replaces the user-info part of every URL in {@code text} ({@code https://u:p@h} → {@code
-   * https://***@h}).
-   */
-  static String redact(String text) {
-    return URL_CREDENTIALS.matcher(text).replaceAll("$1***@");
+    return "git " + Redactor.patterns(url) + " branch " + branch + " path " + subPath;
   }
 
   private void cloneInto() throws SpecSourceException {
@@ -151,7 +142,7 @@ public final class GitSpecSource implements SpecSource {
 
   /** Runs one git command and returns its standard output. */
   private String git(Path workDir, List<String> command) throws SpecSourceException {
-    String shown = redact(String.join(" ", command));
+    String shown = Redactor.patterns(String.join(" ", command));
     Path out = null;
     Path err = null;
     Process process = null;
@@ -185,11 +176,12 @@ public final class GitSpecSource implements SpecSource {
                 + " ("
                 + describe()
                 + "): "
-                + redact(stderr.isEmpty() ? "no error output" : stderr));
+                + Redactor.patterns(stderr.isEmpty() ? "no error output" : stderr));
       }
       return stdout;
     } catch (IOException e) {
-      throw new SpecSourceException("cannot run `" + shown + "`: " + redact(e.toString()), e);
+      throw new SpecSourceException(
+          "cannot run `" + shown + "`: " + Redactor.patterns(e.toString()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SpecSourceException("interrupted while running `" + shown + "`", e);

@@ -1,6 +1,7 @@
 package io.sylvan.operator.spec;
 
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.runtime.Redactor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -122,7 +123,7 @@ public class SpecCatalog {
       } catch (RuntimeException e) {
         // A bug or an unexpected I/O failure must not leave the catalog claiming all is well.
         String message =
-            "loading " + source.describe() + " failed: " + GitSpecSource.redact(e.toString());
+            "loading " + source.describe() + " failed: " + Redactor.patterns(e.toString());
         fail(message);
         throw new SpecSourceException(message, e);
       }

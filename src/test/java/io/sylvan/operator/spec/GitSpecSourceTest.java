@@ -6,6 +6,7 @@ import static io.sylvan.operator.spec.SpecFixtures.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sylvan.operator.runtime.Redactor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -140,9 +141,9 @@ class GitSpecSourceTest {
 
   @Test
   void redactsCredentialsInAnyUrl() {
-    assertThat(GitSpecSource.redact("fatal: https://u:p@host/x and ssh://git@host/y"))
+    assertThat(Redactor.patterns("fatal: https://u:p@host/x and ssh://git@host/y"))
         .isEqualTo("fatal: https://***@host/x and ssh://***@host/y");
-    assertThat(GitSpecSource.redact("git@github.com:org/repo.git"))
+    assertThat(Redactor.patterns("git@github.com:org/repo.git"))
         .isEqualTo("git@github.com:org/repo.git");
   }
 
