@@ -16,10 +16,6 @@ import io.sylvan.operator.state.DeploymentStepRecord;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
 import jakarta.inject.Inject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -348,22 +344,7 @@ class GitOpsReconcileTest {
   }
 
   static String servedCommit() {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + GitOpsProfile.PORT + "/api/health"))
-                      .timeout(Duration.ofSeconds(3))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      return new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(r.body())
-          .get("commit")
-          .asText();
-    } catch (Exception e) {
-      return null;
-    }
+    return AppProbe.servedCommit(GitOpsProfile.PORT);
   }
 
   static String hmac(String secret, String body) throws Exception {

@@ -19,10 +19,6 @@ import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.Reasons;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -297,20 +293,6 @@ class SpecSafetyTest {
   }
 
   static String servedCommit(int port) {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health"))
-                      .timeout(Duration.ofSeconds(3))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      return new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(r.body())
-          .get("commit")
-          .asText();
-    } catch (Exception e) {
-      return null;
-    }
+    return AppProbe.servedCommit(port);
   }
 }
