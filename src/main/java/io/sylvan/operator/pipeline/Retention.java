@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.FileTrees;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,20 @@ final class Retention {
       }
     } catch (IOException e) {
       ctx.log().warn("Cleaning old releases and backups: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Keeps a release that failed its preview for a person to look at, but never as a release to
+   * activate again: without its built marker no rollback or drift correction picks it. Release
+   * retention removes it like any old release.
+   */
+  static void keepForInspection(DeploymentContext ctx, Path release) {
+    try {
+      Files.deleteIfExists(release.resolve(Releases.BUILT_MARKER));
+      ctx.log().info("Kept the failed release for inspection: " + release);
+    } catch (IOException e) {
+      ctx.log().warn("Could not unmark " + release + ": " + e.getMessage());
     }
   }
 

@@ -116,7 +116,8 @@ final class AppDeploymentSchema {
                 "maxMemoryPercent",
                 "maxCpuPercent",
                 "expectCommit",
-                "criticalPaths")),
+                "criticalPaths",
+                "preview")),
         backup(s.section("backup", false, "enabled", "keep")),
         rollback(s.section("rollback", false, "automatic")),
         reconcile(s.section("reconcile", false, "interval", "suspend", "mode")));
@@ -220,11 +221,25 @@ final class AppDeploymentSchema {
     Integer cpu = s.integer("maxCpuPercent", HEALTH_MAX_CPU_PERCENT, 1, 100);
     Boolean expectCommit = s.bool("expectCommit", HEALTH_EXPECT_COMMIT);
     List<String> critical = s.strings("criticalPaths", HEALTH_CRITICAL_PATHS, SpecValues::urlPath);
-    if (retries == null || memory == null || cpu == null || expectCommit == null) {
+    Boolean preview = s.bool("preview", HEALTH_PREVIEW);
+    if (retries == null
+        || memory == null
+        || cpu == null
+        || expectCommit == null
+        || preview == null) {
       return null;
     }
     return new DeploySpec.HealthCheck(
-        path, timeout, retries, interval, maxResponse, memory, cpu, expectCommit, critical);
+        path,
+        timeout,
+        retries,
+        interval,
+        maxResponse,
+        memory,
+        cpu,
+        expectCommit,
+        critical,
+        preview);
   }
 
   private DeploySpec.Backup backup(YamlSection s) {

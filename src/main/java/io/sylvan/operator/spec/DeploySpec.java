@@ -126,6 +126,10 @@ public record DeploySpec(
   /** The shared env file (relative to target.root) and the keys it must define. */
   public record Env(String file, List<String> required) {}
 
+  /**
+   * The health check; {@code preview}: run it on the new release started beside the serving one
+   * before the switch (the pre-traffic gate), as well as after the switch.
+   */
   public record HealthCheck(
       String path,
       Duration timeout,
@@ -135,7 +139,8 @@ public record DeploySpec(
       int maxMemoryPercent,
       int maxCpuPercent,
       boolean expectCommit,
-      List<String> criticalPaths) {}
+      List<String> criticalPaths,
+      boolean preview) {}
 
   public record Backup(boolean enabled, int keep) {}
 

@@ -73,6 +73,12 @@ public final class SpecDefaults {
   /** {@code spec.healthCheck.expectCommit}: off, because not every app reports its commit. */
   public static final boolean HEALTH_EXPECT_COMMIT = false;
 
+  /**
+   * {@code spec.healthCheck.preview}: on; off only for apps that cannot run twice at once (a
+   * migration at boot, a singleton worker, a fixed port).
+   */
+  public static final boolean HEALTH_PREVIEW = true;
+
   /** {@code spec.healthCheck.criticalPaths}. */
   public static final List<String> HEALTH_CRITICAL_PATHS = List.of();
 

@@ -146,7 +146,8 @@ class SpecParserTest {
                 80,
                 70,
                 false,
-                List.of()));
+                List.of(),
+                true));
     assertThat(s.backup()).isEqualTo(new DeploySpec.Backup(true, 5));
     assertThat(s.rollback()).isEqualTo(new DeploySpec.Rollback(true));
     assertThat(s.reconcile())
