@@ -71,7 +71,15 @@ final class PreviewStep implements Step {
           ctx.tools()
               .healthChecker()
               .checkPreview(ctx.spec(), ctx.commit(), port, ctx.s().healthCheck().retries());
-      if (!report.healthy()) {
+      if (!report.healthy() && onlyPerformanceFailed(report)) {
+        // A process at idle priority beside busy workers is slow for want of CPU, not because of
+        // its commit: the post-switch check, at normal priority, judges the response time.
+        ctx.log()
+            .warn(
+                "Preview answered correctly but slowly at idle priority ("
+                    + report.message()
+                    + "); the check after the switch judges performance");
+      } else if (!report.healthy()) {
         throw new StepFailure(
             FailureCode.PREVIEW_FAILED,
             "the preview of "
@@ -164,6 +172,12 @@ final class PreviewStep implements Step {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  private static boolean onlyPerformanceFailed(HealthReport report) {
+    return report.checks().entrySet().stream()
+        .filter(e -> !HealthReport.PASS.equals(e.getValue()))
+        .allMatch(e -> e.getKey().equals("performance"));
   }
 
   private static String failedChecks(HealthReport report) {
