@@ -526,6 +526,7 @@ const RELEASES_CACHE_MS = intEnv('SYLVAN_RELEASES_CACHE_MS', 5000, 0);
 // reload window) is found at once, while a flood of real 404s costs one readdir per second.
 const RELEASES_REFRESH_MS = 1000;
 const BUILT_MARKER = '.sylvan-built';
+// What Next's own static handler (send, mime 1.x, charset for text types) answers.
 const CONTENT_TYPES = {
   '.js': 'application/javascript; charset=UTF-8',
   '.mjs': 'application/javascript; charset=UTF-8',
@@ -542,6 +543,9 @@ const CONTENT_TYPES = {
   '.webp': 'image/webp',
   '.avif': 'image/avif',
   '.ico': 'image/x-icon',
+  '.icns': 'image/x-icns',
+  '.jxl': 'image/jxl',
+  '.heic': 'image/heic',
   '.woff': 'font/woff',
   '.woff2': 'font/woff2',
   '.ttf': 'font/ttf',

@@ -31,35 +31,28 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A tab opened on commit A keeps loading A's assets after B and C are deployed: the real Next 16
- * fixture ({@code fixtures/next-app}) under a real PM2 with the launcher. B and C change the page,
- * so their builds have other chunks than A's, and Next's build id differs per build; the lockfile
- * is A's, so their node_modules and build cache are reused (one operator, three deployments).
+ * A tab opened on commit A keeps loading A's assets after B and C are deployed: real Next apps
+ * under a real PM2 with the launcher, the Next 16 app-router fixture ({@code fixtures/next-app})
+ * and the Next 12 pages-router app of the benchmarks. B and C change the page, so their builds have
+ * other chunks than A's, and Next's build id differs per build (Next 12 puts it in the asset paths
+ * of every page); the lockfile is A's, so their node_modules and build cache are reused. One
+ * operator, three deployments per app.
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddedPostgresResource.class)
 @QuarkusTestResource(Pm2TestResource.class)
 class NextOldAssetsTest {
 
-  static final String ENV = "nextassets";
-  static final String APP = "next-assets";
   static final Pattern ASSET = Pattern.compile("(?:src|href)=\"(/_next/static/[^\"]+)\"");
 
   static Path work;
-  static NextAppRepo repo;
-  static Path root;
-  static int port;
 
   @Inject DeploymentRunner runner;
+  @Inject ToolboxProducer tools;
 
   @BeforeAll
-  static void createRepositoryAndTarget() throws IOException {
+  static void createWork() throws IOException {
     work = Files.createTempDirectory("sylvan-next-assets-");
-    repo = NextAppRepo.create(work.resolve("app"));
-    root = work.resolve("target");
-    Files.createDirectories(root.resolve("shared"));
-    Files.writeString(root.resolve("shared/.env.local"), "DATABASE_URL=postgres://localhost/x\n");
-    port = TestSpecs.freePort();
   }
 
   @AfterAll
@@ -67,59 +60,60 @@ class NextOldAssetsTest {
     FileTrees.delete(work);
   }
 
-  DeploymentOutcome deploy(String commit) throws Exception {
-    String yaml =
-        TestSpecs.yaml(ENV, APP, repo.dir(), commit, root, port, "")
-            .replace("    script: server.js\n", "")
-            .replace("maxMemoryRestart: 300M", "maxMemoryRestart: 1G")
-            .replace("timeout: 3s", "timeout: 10s\n    maxResponseTime: 10s");
-    DeploySpec spec = TestSpecs.parse(ENV, yaml);
-    DeploymentOutcome outcome =
-        runner.execute(
-            runner.prepareUpdate(spec, commit, DeployOptions.NONE, Trigger.API, "test-revision"));
-    assertThat(outcome.result())
-        .as(outcome.message())
-        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
-    return outcome;
-  }
+  /** One environment of one app: its repository, target root, port and page file. */
+  record App(String env, NextAppRepo repo, Path root, int port, String page) {
 
-  /** A commit whose page (and so its client chunks) differs from the others'. */
-  String commitPage(String text) throws IOException {
-    Files.writeString(
-        repo.dir().resolve("app/page.js"),
-        """
-        'use client';
-        import { useState } from 'react';
-        export default function Home() {
-          const [n, setN] = useState(0);
-          return (
-            <main>
-              <h1>%s</h1>
-              <button onClick={() => setN(n + 1)}>%s clicked {n}</button>
-            </main>
-          );
-        }
-        """
-            .formatted(text, text));
-    return repo.commit(text);
+    static App create(String env, NextAppRepo repo, String page) throws IOException {
+      Path root = work.resolve(env).resolve("target");
+      Files.createDirectories(root.resolve("shared"));
+      Files.writeString(root.resolve("shared/.env.local"), "DATABASE_URL=postgres://localhost/x\n");
+      return new App(env, repo, root, TestSpecs.freePort(), page);
+    }
+
+    String name() {
+      return "assets-" + env;
+    }
   }
 
   @Test
-  void everyAssetOfTheFirstReleasesPageStillAnswersAfterTwoMoreDeployments() throws Exception {
-    deploy(commitPage("Release A"));
-    String htmlA = get("/").body();
+  void everyAssetOfTheFirstReleasesPageStillAnswersAfterTwoMoreDeploymentsOfANext16App()
+      throws Exception {
+    App app = App.create("assets16", NextAppRepo.create(work.resolve("app16")), "app/page.js");
+    try {
+      oldAssetsStayReachable(app, true);
+    } finally {
+      tools.pm2().delete(app.name());
+    }
+  }
+
+  @Test
+  void everyAssetOfTheFirstReleasesPageStillAnswersAfterTwoMoreDeploymentsOfANext12App()
+      throws Exception {
+    NextAppRepo repo =
+        NextAppRepo.createFrom(work.resolve("app12"), Path.of("bench/zero-downtime/next12-pages"));
+    App app = App.create("assets12", repo, "pages/index.js");
+    try {
+      oldAssetsStayReachable(app, false);
+    } finally {
+      tools.pm2().delete(app.name());
+    }
+  }
+
+  void oldAssetsStayReachable(App app, boolean clientComponent) throws Exception {
+    deploy(app, commitPage(app, "Release A", clientComponent));
+    String htmlA = get(app, "/").body();
     assertThat(htmlA).contains("Release A");
     Map<String, String> assets = assetsOf(htmlA);
     assertThat(assets).as("asset URLs in A's page").isNotEmpty();
     for (String url : assets.keySet()) {
-      assertThat(get(url).statusCode()).as("before B: " + url).isEqualTo(200);
+      assertThat(get(app, url).statusCode()).as("before B: " + url).isEqualTo(200);
     }
 
-    deploy(commitPage("Release B"));
-    deploy(commitPage("Release C"));
-    assertThat(get("/").body()).contains("Release C");
+    deploy(app, commitPage(app, "Release B", clientComponent));
+    deploy(app, commitPage(app, "Release C", clientComponent));
+    assertThat(get(app, "/").body()).contains("Release C");
 
-    Path serving = root.resolve("current").toRealPath();
+    Path serving = app.root().resolve("current").toRealPath();
     Set<String> notInC = new TreeSet<>();
     for (Map.Entry<String, String> a : assets.entrySet()) {
       if (!Files.isRegularFile(serving.resolve(".next/static").resolve(a.getValue()))) {
@@ -129,7 +123,7 @@ class NextOldAssetsTest {
     // Otherwise this test would prove nothing about older releases.
     assertThat(notInC).as("A's assets C's build does not have").isNotEmpty();
     for (String url : assets.keySet()) {
-      HttpResponse<String> r = get(url);
+      HttpResponse<String> r = get(app, url);
       assertThat(r.statusCode()).as("after C: " + url).isEqualTo(200);
       if (notInC.contains(url)) {
         assertThat(r.headers().firstValue("cache-control"))
@@ -145,6 +139,43 @@ class NextOldAssetsTest {
     }
   }
 
+  DeploymentOutcome deploy(App app, String commit) throws Exception {
+    String yaml =
+        TestSpecs.yaml(app.env(), app.name(), app.repo().dir(), commit, app.root(), app.port(), "")
+            .replace("    script: server.js\n", "")
+            .replace("maxMemoryRestart: 300M", "maxMemoryRestart: 1G")
+            .replace("timeout: 3s", "timeout: 10s\n    maxResponseTime: 10s");
+    DeploySpec spec = TestSpecs.parse(app.env(), yaml);
+    DeploymentOutcome outcome =
+        runner.execute(
+            runner.prepareUpdate(spec, commit, DeployOptions.NONE, Trigger.API, "test-revision"));
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    return outcome;
+  }
+
+  /** A commit whose page (and so its client chunks) differs from the others'. */
+  static String commitPage(App app, String text, boolean clientComponent) throws IOException {
+    Files.writeString(
+        app.repo().dir().resolve(app.page()),
+        (clientComponent ? "'use client';\n" : "")
+            + """
+            import { useState } from 'react';
+            export default function Home() {
+              const [n, setN] = useState(0);
+              return (
+                <main>
+                  <h1>%s</h1>
+                  <button onClick={() => setN(n + 1)}>%s clicked {n}</button>
+                </main>
+              );
+            }
+            """
+                .formatted(text, text));
+    return app.repo().commit(text);
+  }
+
   /** {@code /_next/static/...} URLs of a page, each with its path below {@code .next/static}. */
   static Map<String, String> assetsOf(String html) {
     Map<String, String> out = new LinkedHashMap<>();
@@ -157,12 +188,12 @@ class NextOldAssetsTest {
     return out;
   }
 
-  HttpResponse<String> get(String path) throws Exception {
+  static HttpResponse<String> get(App app, String path) throws Exception {
     return HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .build()
         .send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
                 .timeout(Duration.ofSeconds(20))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
