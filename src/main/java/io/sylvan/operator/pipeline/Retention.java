@@ -14,11 +14,12 @@ final class Retention {
   private Retention() {}
 
   /**
-   * Keeps {@code backup.keep} (at least 2) releases and backups, never the new release, the serving
-   * one or the last good one ({@code lastGood}: the environment's after this deployment).
+   * Keeps {@code releases.keep} releases and {@code backup.keep} backups, never the new release,
+   * the serving one or the last good one ({@code lastGood}: the environment's after this
+   * deployment). A deleted release takes its static assets with it: tabs opened on it get 404s.
    */
   static void prune(DeploymentContext ctx, String lastGood) {
-    int keep = Math.max(ctx.s().backup().keep(), 2);
+    int keep = ctx.s().releases().keep();
     List<Path> protect = new ArrayList<>();
     protect.add(ctx.releaseDir());
     ctx.releases().current().ifPresent(protect::add);

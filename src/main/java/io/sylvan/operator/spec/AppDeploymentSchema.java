@@ -75,6 +75,7 @@ final class AppDeploymentSchema {
                 "env",
                 "healthCheck",
                 "backup",
+                "releases",
                 "rollback",
                 "reconcile"));
     if (binder.hasErrors()) {
@@ -119,6 +120,7 @@ final class AppDeploymentSchema {
                 "criticalPaths",
                 "preview")),
         backup(s.section("backup", false, "enabled", "keep")),
+        releases(s.section("releases", false, "keep")),
         rollback(s.section("rollback", false, "automatic")),
         reconcile(s.section("reconcile", false, "interval", "suspend", "mode")));
   }
@@ -246,6 +248,11 @@ final class AppDeploymentSchema {
     Boolean enabled = s.bool("enabled", BACKUP_ENABLED);
     Integer keep = s.integer("keep", BACKUP_KEEP, 1, 100);
     return enabled == null || keep == null ? null : new DeploySpec.Backup(enabled, keep);
+  }
+
+  private DeploySpec.Releases releases(YamlSection s) {
+    Integer keep = s.integer("keep", RELEASES_KEEP, MIN_RELEASES_KEEP, MAX_RELEASES_KEEP);
+    return keep == null ? null : new DeploySpec.Releases(keep);
   }
 
   private DeploySpec.Rollback rollback(YamlSection s) {

@@ -36,6 +36,7 @@ public record DeploySpec(
       Env env,
       HealthCheck healthCheck,
       Backup backup,
+      Releases releases,
       Rollback rollback,
       Reconcile reconcile) {}
 
@@ -143,6 +144,13 @@ public record DeploySpec(
       boolean preview) {}
 
   public record Backup(boolean enabled, int keep) {}
+
+  /**
+   * How many built releases stay on disk (newest first; the serving and the last good one are never
+   * deleted): rollback targets, and the releases whose static assets the launcher still serves to
+   * tabs opened on them.
+   */
+  public record Releases(int keep) {}
 
   public record Rollback(boolean automatic) {}
 
