@@ -16,6 +16,8 @@ public enum FailureCode {
   BUILD_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
   MIGRATION_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
   DB_BACKUP_FAILED(Disposition.HALT_TERMINAL, Reasons.DEPLOYMENT_FAILED),
+  /** The Next.js preflight found a built release that would fail users (the message names why). */
+  PREFLIGHT_FAILED(Disposition.HALT_TERMINAL, Reasons.PREFLIGHT_FAILED),
 
   // Pre-deploy and build: the host or the network may recover.
   SOURCE_UNAVAILABLE(Disposition.HALT_RETRY, Reasons.SOURCE_UNAVAILABLE),
