@@ -121,6 +121,7 @@ class UpdatePipelineTest {
             "Installing dependencies",
             "Reusing build cache",
             "Building application",
+            "Checking the Next.js build",
             "Switching current release",
             "Reloading PM2",
             "Verifying release under PM2",
