@@ -70,9 +70,12 @@ final class BuildStep implements Step {
     ctx.nextBuild()
         .ifPresent(
             plan -> {
-              String id = NextBuildIdentity.buildId(ctx.releaseDir()).orElse(null);
-              ctx.buildId(id);
-              ctx.log().info("build id " + id + " (" + plan.source().wire() + ")");
+              NextBuildIdentity.buildId(ctx.releaseDir())
+                  .ifPresent(
+                      id -> {
+                        ctx.buildId(id);
+                        ctx.log().info("build id " + id + " (" + plan.source().wire() + ")");
+                      });
             });
     return identity + retried + r.output();
   }
