@@ -456,6 +456,26 @@ class UpdatePipelineTest {
     assertThat(builds(Path.of(deployment(outcome.deploymentId()).releaseDir))).isEqualTo(1);
   }
 
+  @Test
+  @Order(16)
+  void haltsBeforeTheSwitchWhenTheNextPreflightFindsServerActionsWithoutAKey() throws Exception {
+    String actions = repo.commitServerActions();
+    String serving = servedCommit();
+    DeploymentOutcome outcome = deploy(actions, DeployOptions.NONE);
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("PREFLIGHT_FAILED");
+    assertThat(FailureCode.PREFLIGHT_FAILED.reason()).isEqualTo("PreflightFailed");
+    assertThat(servedCommit()).isEqualTo(serving);
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.errorStep).isEqualTo("Checking the Next.js build");
+    assertThat(d.errorMessage)
+        .contains("SERVER_ACTIONS_KEY")
+        .contains("NEXT_SERVER_ACTIONS_ENCRYPTION_KEY is not set in")
+        .contains("openssl rand -base64 32");
+    assertThat(stepStatuses(d.id)).doesNotContainKey("Switching current release");
+  }
+
   // --- helpers
 
   static final java.util.regex.Pattern PM2_DAEMON_TITLE =
