@@ -19,6 +19,7 @@ public final class PipelineSteps {
         new InstallStep(),
         new ReuseBuildCacheStep(),
         new BuildStep(),
+        new NextPreflightStep(),
         new PreviewStep(),
         new SwitchReleaseStep(),
         new ReloadStep(),

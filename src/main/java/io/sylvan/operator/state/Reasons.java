@@ -56,6 +56,13 @@ public final class Reasons {
    */
   public static final String PREVIEW_FAILED = "PreviewFailed";
 
+  /**
+   * The Next.js preflight after the build failed (Server Actions key, standalone assets, sharp):
+   * nothing was switched; the message names the fix. Not retried until the spec names another
+   * commit or a person syncs.
+   */
+  public static final String PREFLIGHT_FAILED = "PreflightFailed";
+
   /** The desired commit failed after going live and was rolled back; not retried. */
   public static final String ROLLED_BACK = "RolledBack";
 

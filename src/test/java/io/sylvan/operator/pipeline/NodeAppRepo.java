@@ -33,6 +33,11 @@ public final class NodeAppRepo {
       const seen = fs.existsSync('.next/cache/builds') ? Number(fs.readFileSync('.next/cache/builds', 'utf8')) : 0;
       fs.writeFileSync('.next/cache/builds', String(seen + 1));
       fs.writeFileSync('build-output.txt', 'built ' + new Date().toISOString() + '\\n');
+      // Writes what next build writes for an app with one Server Action (Next 14+'s manifest).
+      if (fs.existsSync('SERVER_ACTIONS')) {
+        fs.mkdirSync('.next/server', { recursive: true });
+        fs.writeFileSync('.next/server/server-reference-manifest.json', JSON.stringify({ node: { '7f00': { workers: { 'app/page': { moduleId: 1, async: false } } } }, edge: {} }));
+      }
       console.log('fixture build done');
       """;
 
@@ -132,6 +137,15 @@ public final class NodeAppRepo {
     String sha = commit("build fails");
     Files.delete(dir.resolve("BUILD_FAIL"));
     run("git", "rm", "-q", "--cached", "--ignore-unmatch", "BUILD_FAIL");
+    return sha;
+  }
+
+  /** A commit whose build output says the app uses a Server Action (its manifest lists one). */
+  public String commitServerActions() throws IOException {
+    Files.writeString(dir.resolve("SERVER_ACTIONS"), "yes\n");
+    String sha = commit("uses a server action");
+    Files.delete(dir.resolve("SERVER_ACTIONS"));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "SERVER_ACTIONS");
     return sha;
   }
 

@@ -121,6 +121,7 @@ class UpdatePipelineTest {
             "Installing dependencies",
             "Reusing build cache",
             "Building application",
+            "Checking the Next.js build",
             "Previewing the release before traffic",
             "Switching current release",
             "Reloading PM2",
@@ -564,6 +565,26 @@ class UpdatePipelineTest {
     assertThat(stepStatuses(skipped.deploymentId()))
         .containsEntry("Previewing the release before traffic", StepStatus.SKIPPED);
     assertThat(servedCommit()).isEqualTo(off);
+  }
+
+  @Test
+  @Order(19)
+  void haltsBeforeTheSwitchWhenTheNextPreflightFindsServerActionsWithoutAKey() throws Exception {
+    String actions = repo.commitServerActions();
+    String serving = servedCommit();
+    DeploymentOutcome outcome = deploy(actions, DeployOptions.NONE);
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("PREFLIGHT_FAILED");
+    assertThat(FailureCode.PREFLIGHT_FAILED.reason()).isEqualTo("PreflightFailed");
+    assertThat(servedCommit()).isEqualTo(serving);
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.errorStep).isEqualTo("Checking the Next.js build");
+    assertThat(d.errorMessage)
+        .contains("SERVER_ACTIONS_KEY")
+        .contains("NEXT_SERVER_ACTIONS_ENCRYPTION_KEY is not set in")
+        .contains("openssl rand -base64 32");
+    assertThat(stepStatuses(d.id)).doesNotContainKey("Switching current release");
   }
 
   // --- helpers
