@@ -120,6 +120,11 @@ final class PreviewStep implements Step {
     env.put("SYLVAN_ENVIRONMENT", ctx.environment());
     env.put("SYLVAN_RELEASE_DIR", release.toString());
     env.put("SYLVAN_SCRIPT", pe.getOrDefault("SYLVAN_SCRIPT", ""));
+    // As the ecosystem file does: the server must run with the deployment id it was built with.
+    String deploymentId = pe.getOrDefault("SYLVAN_DEPLOYMENT_ID", "");
+    if (!deploymentId.isEmpty()) {
+      env.put("NEXT_DEPLOYMENT_ID", deploymentId);
+    }
     env.put("SYLVAN_WARMUP_PATHS", pe.get("SYLVAN_WARMUP_PATHS"));
     env.put("SYLVAN_WARMUP_ROUNDS", pe.get("SYLVAN_WARMUP_ROUNDS"));
     // The whole process runs at idle priority already; the launcher must not try to restore one.
