@@ -14,6 +14,8 @@
  *   required  SYLVAN_ENVIRONMENT    environment name (production, test, ...)
  *   optional  SYLVAN_INSTANCES      positive integer or 'max' (default 2)
  *   optional  SYLVAN_MAX_MEMORY_RESTART  e.g. 1G, 512M (default 1G)
+ *   optional  SYLVAN_DEPLOYMENT_ID  Next's deployment id the release was built with
+ *                                   (passed as NEXT_DEPLOYMENT_ID; empty = none)
  *   optional  SYLVAN_SCRIPT         custom script relative to the release dir
  *                                   (plain Node apps); unset = Next.js mode
  *   optional  SYLVAN_HOSTNAME       bind address (default '::' = dual-stack)
@@ -144,6 +146,10 @@ const env = {
 // CLI call and of its daemon into the app's, so an unset key could inherit a
 // stale SYLVAN_SCRIPT from another app's invocation.
 env.SYLVAN_SCRIPT = script === undefined ? '' : script;
+// Not in the seed: the deployment id `next build` saw (the commit, unless the
+// app's next.config sets its own). Next 14.2+ reads it at runtime as well, and
+// build and server must agree; always set for the same reason as SYLVAN_SCRIPT.
+env.NEXT_DEPLOYMENT_ID = optional('SYLVAN_DEPLOYMENT_ID', '');
 
 module.exports = {
   apps: [

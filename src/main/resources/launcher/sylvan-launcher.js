@@ -39,9 +39,15 @@
  * SYLVAN_WARMUP_ROUNDS) on a private port first, so the workers serving beside
  * a booting one keep their latency and its own first requests are not slow.
  *
+ * Old assets (Next mode): /_next/static/* files the serving release lacks are
+ *   answered from the other built releases in its releases directory, newest
+ *   first, with Next's immutable cache headers (SYLVAN_RELEASES_CACHE_MS: how
+ *   long the list of releases is reused, default 5000).
+ *
  * Logs: one line at start and lines during drain/exit. Never prints the value
  * of any environment variable other than the commit, port and host.
- * Routes: none. `/` and `/api/health` are the app's job.
+ * Routes: none of its own (old assets above are the app's files). `/` and
+ * `/api/health` are the app's job.
  */
 
 const http = require('http');
@@ -503,6 +509,207 @@ function startCustom() {
 }
 
 // ---------------------------------------------------------------------------
+// Static assets of kept releases (Next.js mode)
+// ---------------------------------------------------------------------------
+
+// A tab opened on an older release lazy-loads chunks of that release after a deploy, and during
+// a reload a new worker's page can have its chunks requested from an old worker (and the
+// reverse). Asset names are content-hashed (and Next's build id may differ per build), so the
+// serving release does not have them: requests for /_next/static/* that the serving release
+// cannot answer are answered from the other built releases on disk, newest first, with the
+// headers Next gives immutable assets. Retention (spec.releases.keep) bounds how far back this
+// reaches: a deleted release takes its assets with it. Nothing on this path blocks the event loop.
+const STATIC_DIR = path.join('.next', 'static');
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const RELEASES_CACHE_MS = intEnv('SYLVAN_RELEASES_CACHE_MS', 5000, 0);
+// A miss re-reads the list at most this often: a release built after the list was cached (the
+// reload window) is found at once, while a flood of real 404s costs one readdir per second.
+const RELEASES_REFRESH_MS = 1000;
+const BUILT_MARKER = '.sylvan-built';
+// What Next's own static handler (send, mime 1.x, charset for text types) answers.
+const CONTENT_TYPES = {
+  '.js': 'application/javascript; charset=UTF-8',
+  '.mjs': 'application/javascript; charset=UTF-8',
+  '.css': 'text/css; charset=UTF-8',
+  '.map': 'application/json; charset=UTF-8',
+  '.json': 'application/json; charset=UTF-8',
+  '.txt': 'text/plain; charset=UTF-8',
+  '.html': 'text/html; charset=UTF-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.avif': 'image/avif',
+  '.ico': 'image/x-icon',
+  '.icns': 'image/x-icns',
+  '.jxl': 'image/jxl',
+  '.heic': 'image/heic',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+  '.eot': 'application/vnd.ms-fontobject',
+  '.wasm': 'application/wasm',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+};
+
+function contentType(file) {
+  return CONTENT_TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
+}
+
+/**
+ * The asset path below /_next/static/ as safe path segments, or null: not an asset request, or
+ * one that could leave the static directory (`..`, `.`, empty segments, encoded slashes or
+ * backslashes, NUL, undecodable escapes).
+ */
+function staticAsset(rawUrl, basePath) {
+  const prefix = `${basePath}/_next/static/`;
+  if (typeof rawUrl !== 'string' || !rawUrl.startsWith(prefix)) return null;
+  const end = rawUrl.search(/[?#]/);
+  const rest = (end === -1 ? rawUrl : rawUrl.slice(0, end)).slice(prefix.length);
+  if (rest === '') return null;
+  const segments = [];
+  for (const raw of rest.split('/')) {
+    let seg;
+    try {
+      seg = decodeURIComponent(raw);
+    } catch (_) {
+      return null;
+    }
+    if (seg === '' || seg === '.' || seg === '..' || /[/\\\0]/.test(seg)) return null;
+    segments.push(seg);
+  }
+  return segments;
+}
+
+function createStaticFallback(servingDir, releasesDir) {
+  let cached = null; // {at, dirs} built releases, newest first
+  let pending = null;
+
+  async function listReleases() {
+    let names;
+    try {
+      names = await fs.promises.readdir(releasesDir);
+    } catch (_) {
+      return [];
+    }
+    // <yyyyMMddHHmmss>_<sha12>: the name order is the age order
+    names.sort().reverse();
+    const built = await Promise.all(
+      names.map((n) =>
+        fs.promises.stat(path.join(releasesDir, n, BUILT_MARKER)).then(
+          (st) => st.isFile(),
+          () => false,
+        ),
+      ),
+    );
+    return names.filter((_, i) => built[i]).map((n) => path.join(releasesDir, n));
+  }
+
+  function releases(maxAgeMs) {
+    if (cached && Date.now() - cached.at < maxAgeMs) return Promise.resolve(cached);
+    if (!pending) {
+      const at = Date.now();
+      pending = listReleases().then((dirs) => {
+        cached = { at, dirs };
+        pending = null;
+        return cached;
+      });
+    }
+    return pending;
+  }
+
+  async function isRegularFile(file) {
+    try {
+      return (await fs.promises.lstat(file)).isFile();
+    } catch (_) {
+      return false;
+    }
+  }
+
+  /** The file of `segments` in `release`, if it is a regular file inside its static dir. */
+  async function find(release, segments) {
+    const base = path.join(release, STATIC_DIR);
+    const file = path.join(base, ...segments);
+    if (!file.startsWith(base + path.sep) || !(await isRegularFile(file))) return null;
+    try {
+      // a symlinked directory on the way must not lead out of the release's static dir
+      const [realBase, realFile] = await Promise.all([fs.promises.realpath(base), fs.promises.realpath(file)]);
+      return realFile.startsWith(realBase + path.sep) ? realFile : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function search(segments, maxAgeMs) {
+    const list = await releases(maxAgeMs);
+    for (const release of list.dirs) {
+      const file = await find(release, segments);
+      if (file) return file;
+    }
+    return list;
+  }
+
+  async function send(req, res, file) {
+    let fh;
+    try {
+      fh = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0));
+      const st = await fh.stat();
+      if (!st.isFile()) {
+        await fh.close();
+        return false;
+      }
+      res.statusCode = 200;
+      res.setHeader('Cache-Control', IMMUTABLE);
+      res.setHeader('Content-Type', contentType(file));
+      res.setHeader('Content-Length', String(st.size));
+      res.setHeader('Last-Modified', st.mtime.toUTCString());
+      if (req.method === 'HEAD') {
+        await fh.close();
+        res.end();
+        return true;
+      }
+      const stream = fh.createReadStream();
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+      return true;
+    } catch (_) {
+      // deleted by retention in between: as if it had never been there
+      if (fh) await fh.close().catch(() => {});
+      return false;
+    }
+  }
+
+  /**
+   * Answers `segments` from a kept release; false when the serving release has the file (Next
+   * serves it) or no kept release has it (Next answers its 404).
+   */
+  return async function serve(req, res, segments) {
+    // The path Next reads (through `current` when that is the release dir), not a realpath:
+    // what Next can answer, it answers itself.
+    if (await isRegularFile(path.join(servingDir, STATIC_DIR, ...segments))) return false;
+    let found = await search(segments, RELEASES_CACHE_MS);
+    if (typeof found !== 'string' && Date.now() - found.at >= RELEASES_REFRESH_MS) {
+      found = await search(segments, RELEASES_REFRESH_MS);
+    }
+    return typeof found === 'string' ? send(req, res, found) : false;
+  };
+}
+
+/** Next's basePath from the build's routes manifest ('' when none); read once, at boot. */
+function nextBasePath(dir) {
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, '.next', 'routes-manifest.json'), 'utf8'));
+    return typeof manifest.basePath === 'string' ? manifest.basePath.replace(/\/+$/, '') : '';
+  } catch (_) {
+    return '';
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Next.js mode
 // ---------------------------------------------------------------------------
 
@@ -627,10 +834,29 @@ async function startNext() {
   // Next 12 required a parsed URL; 13+ parses it itself.
   const wantsParsed = Number.isFinite(major) && major <= 12;
 
+  // The releases live beside the serving one: <root>/releases/<name>, reached through the
+  // <root>/current link the release dir names.
+  let releasesDir;
+  try {
+    releasesDir = path.dirname(fs.realpathSync(releaseDir));
+  } catch (_) {
+    releasesDir = path.dirname(releaseDir);
+  }
+  const basePath = nextBasePath(releaseDir);
+  const fallback = createStaticFallback(releaseDir, releasesDir);
+
   const onRequest = (req, res) => {
+    const segments = req.method === 'GET' || req.method === 'HEAD' ? staticAsset(req.url, basePath) : null;
     let p;
     try {
-      p = wantsParsed ? handle(req, res, url.parse(req.url, true)) : handle(req, res);
+      if (segments) {
+        p = fallback(req, res, segments).then((served) => {
+          if (served) return undefined;
+          return wantsParsed ? handle(req, res, url.parse(req.url, true)) : handle(req, res);
+        });
+      } else {
+        p = wantsParsed ? handle(req, res, url.parse(req.url, true)) : handle(req, res);
+      }
     } catch (e) {
       p = Promise.reject(e);
     }

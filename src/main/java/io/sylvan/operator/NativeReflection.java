@@ -10,6 +10,7 @@ import io.sylvan.operator.api.StatusResponse;
 import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.AppHealth;
+import io.sylvan.operator.state.BuildIdSource;
 import io.sylvan.operator.state.Condition;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentType;
@@ -61,6 +62,7 @@ import io.sylvan.operator.state.Trigger;
       Condition.class,
       // Enums serialized in their lower-case wire form.
       AppHealth.class,
+      BuildIdSource.class,
       SyncStatus.class,
       DeploymentStatus.class,
       DeploymentType.class,

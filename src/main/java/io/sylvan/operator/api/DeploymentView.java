@@ -1,6 +1,7 @@
 package io.sylvan.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.sylvan.operator.state.BuildIdSource;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentStepRecord;
@@ -23,6 +24,8 @@ public record DeploymentView(
     DeploymentStatus status,
     String gitCommit,
     String version,
+    String buildId,
+    BuildIdSource buildIdSource,
     String previousCommit,
     Instant startTime,
     Instant endTime,
@@ -90,6 +93,8 @@ public record DeploymentView(
         d.status,
         d.gitCommit,
         d.version,
+        d.buildId,
+        d.buildIdSource,
         d.previousCommit,
         d.startedAt,
         d.endedAt,

@@ -7,17 +7,19 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Builds the new release while the old one serves. {@code SYLVAN_COMMIT} is set so the app's {@code
- * next.config.js} can use it as Next's {@code deploymentId} (skew protection). The build runs at a
- * lower CPU priority ({@code nice -n 10}, where {@code /usr/bin/nice} exists): {@code next build}
- * takes every core for 10-20 s, and on a small VM the serving workers must keep answering meanwhile
- * (measured on 2 cores: answers to 100 req/s queued past 10 s while a build ran beside them). A
- * build that fails after {@link ReuseBuildCacheStep} seeded the cache runs once more from a clean
- * cache, so only the commit itself can fail it.
+ * next.config.js} can use it; for a Next.js app the build id and {@code NEXT_DEPLOYMENT_ID} are
+ * pinned to the commit first ({@link NextBuildIdentity}), unless its config sets its own. The build
+ * runs at a lower CPU priority ({@code nice -n 10}, where {@code /usr/bin/nice} exists): {@code
+ * next build} takes every core for 10-20 s, and on a small VM the serving workers must keep
+ * answering meanwhile (measured on 2 cores: answers to 100 req/s queued past 10 s while a build ran
+ * beside them). A build that fails after {@link ReuseBuildCacheStep} seeded the cache runs once
+ * more from a clean cache, so only the commit itself can fail it.
  */
 final class BuildStep implements Step {
 
@@ -35,6 +37,7 @@ final class BuildStep implements Step {
 
   @Override
   public String run(DeploymentContext ctx) throws StepFailure {
+    String identity = pinIdentity(ctx);
     CommandResult r = build(ctx);
     String retried = "";
     if (!r.ok() && !r.timedOut() && ctx.buildCacheReused()) {
@@ -64,11 +67,56 @@ final class BuildStep implements Step {
       throw new StepFailure(
           FailureCode.BUILD_FAILED, "cannot mark the release as built: " + e.getMessage());
     }
-    return retried + r.output();
+    ctx.nextBuild()
+        .ifPresent(
+            plan -> {
+              NextBuildIdentity.buildId(ctx.releaseDir())
+                  .ifPresent(
+                      id -> {
+                        ctx.buildId(id);
+                        ctx.log().info("build id " + id + " (" + plan.source().wire() + ")");
+                      });
+            });
+    return identity + retried + r.output();
+  }
+
+  /** Pins the build and deployment ids of a Next.js app; returns what it did, for the output. */
+  private static String pinIdentity(DeploymentContext ctx) throws StepFailure {
+    if (!NextBuildIdentity.isNextApp(ctx.releaseDir())) {
+      return "";
+    }
+    NextBuildIdentity.Plan plan;
+    try {
+      plan =
+          NextBuildIdentity.prepare(
+              ctx.tools().runner(), ctx.redactor(), ctx.releaseDir(), ctx.commit(), baseEnv(ctx));
+    } catch (IOException e) {
+      throw new StepFailure(
+          FailureCode.BUILD_FAILED, "cannot pin the Next.js build id: " + e.getMessage());
+    }
+    ctx.nextBuild(plan);
+    StringBuilder out = new StringBuilder();
+    for (String note : plan.notes()) {
+      if (note.startsWith("warning: ")) {
+        ctx.log().warn(note.substring("warning: ".length()));
+      } else {
+        ctx.log().info(note);
+      }
+      out.append(note).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static Map<String, String> baseEnv(DeploymentContext ctx) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("NODE_ENV", "production");
+    env.put("SYLVAN_COMMIT", ctx.commit());
+    return env;
   }
 
   private static CommandResult build(DeploymentContext ctx) {
-    Map<String, String> env = Map.of("NODE_ENV", "production", "SYLVAN_COMMIT", ctx.commit());
+    Map<String, String> env = baseEnv(ctx);
+    ctx.nextBuild().ifPresent(plan -> env.putAll(plan.env()));
     return ctx.run(
         niced(CommandLine.split(ctx.s().build().command())),
         ctx.releaseDir(),

@@ -45,6 +45,8 @@ public final class DeploymentContext {
   private boolean buildCacheReused;
   private List<Pm2Process> afterReload = List.of();
   private HealthReport lastHealth;
+  private NextBuildIdentity.Plan nextBuild;
+  private String buildId;
 
   public DeploymentContext(
       DeploySpec spec,
@@ -202,6 +204,24 @@ public final class DeploymentContext {
     this.buildCacheReused = reused;
   }
 
+  /** The Next.js build identity the build ran with; empty for plain Node apps and activations. */
+  Optional<NextBuildIdentity.Plan> nextBuild() {
+    return Optional.ofNullable(nextBuild);
+  }
+
+  void nextBuild(NextBuildIdentity.Plan plan) {
+    this.nextBuild = plan;
+  }
+
+  /** {@code .next/BUILD_ID} of the release this run built. */
+  public Optional<String> buildId() {
+    return Optional.ofNullable(buildId);
+  }
+
+  void buildId(String id) {
+    this.buildId = id;
+  }
+
   public Optional<HealthReport> lastHealth() {
     return Optional.ofNullable(lastHealth);
   }
@@ -230,6 +250,9 @@ public final class DeploymentContext {
     // new release, while PM2 itself keeps the cwd it was first started with.
     env.put("SYLVAN_RELEASE_DIR", releases.currentLink().toString());
     env.put("SYLVAN_COMMIT", commit);
+    // What the release was built with (empty when the app sets its own or it predates this):
+    // Next reads NEXT_DEPLOYMENT_ID at runtime too, and build and server must agree.
+    env.put("SYLVAN_DEPLOYMENT_ID", NextBuildIdentity.deploymentIdOf(releaseDir));
     env.put("SYLVAN_PORT", Integer.toString(p.port()));
     env.put("SYLVAN_INSTANCES", Integer.toString(p.instances()));
     env.put("SYLVAN_LOG_DIR", root().resolve("logs").toString());

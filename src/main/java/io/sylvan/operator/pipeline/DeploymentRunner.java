@@ -209,7 +209,11 @@ public class DeploymentRunner {
     if (!failure.phase().rollsBackOnFailure()) {
       // Seed: pre-deploy and build errors halt; the serving release was never touched.
       steps.failed(ctx, failure);
-      Retention.deleteFailed(ctx, ctx.releaseDir());
+      if (failure.error().code() == FailureCode.PREVIEW_FAILED) {
+        Retention.keepForInspection(ctx, ctx.releaseDir());
+      } else {
+        Retention.deleteFailed(ctx, ctx.releaseDir());
+      }
       ctx.log()
           .error(
               "Deployment halted in " + failure.phase() + "; the previous release keeps serving");

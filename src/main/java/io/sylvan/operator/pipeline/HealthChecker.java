@@ -61,10 +61,27 @@ public final class HealthChecker {
    */
   public HealthReport check(DeploySpec spec, String expectedCommit, int tries)
       throws InterruptedException {
+    return retried(spec, tries, () -> checkOnce(spec, expectedCommit));
+  }
+
+  /**
+   * Checks the preview of a release (the pre-traffic gate) on {@code port}, until healthy or out of
+   * tries. PM2 does not run it: the CPU and memory limits are not applied (a booting process at
+   * idle priority says nothing about them; they are checked after the switch), and without {@code
+   * expectCommit} the commit is the one the operator gave the process it started.
+   */
+  public HealthReport checkPreview(DeploySpec spec, String expectedCommit, int port, int tries)
+      throws InterruptedException {
+    return retried(spec, tries, () -> evaluate(spec, expectedCommit, port, null));
+  }
+
+  private HealthReport retried(
+      DeploySpec spec, int tries, java.util.function.Supplier<HealthReport> once)
+      throws InterruptedException {
     DeploySpec.HealthCheck hc = spec.spec().healthCheck();
     HealthReport report = null;
     for (int i = 1; i <= tries; i++) {
-      report = checkOnce(spec, expectedCommit);
+      report = once.get();
       if (report.healthy() || i == tries) {
         return report;
       }
@@ -81,8 +98,14 @@ public final class HealthChecker {
   /** One round of all four checks, with what PM2 runs already listed by the caller. */
   public HealthReport checkOnce(
       DeploySpec spec, String expectedCommit, List<Pm2Process> processes) {
+    return evaluate(spec, expectedCommit, spec.spec().process().port(), processes);
+  }
+
+  /** One round on {@code port}; {@code processes} null for a preview PM2 does not run. */
+  private HealthReport evaluate(
+      DeploySpec spec, String expectedCommit, int port, List<Pm2Process> processes) {
     DeploySpec.HealthCheck hc = spec.spec().healthCheck();
-    int port = spec.spec().process().port();
+    boolean preview = processes == null;
     Map<String, String> checks = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
 
@@ -113,7 +136,8 @@ public final class HealthChecker {
     }
     checks.put("api", apiOk ? HealthReport.PASS : HealthReport.FAIL);
 
-    List<Pm2Process> instances = Pm2Process.byName(processes, spec.metadata().name());
+    List<Pm2Process> instances =
+        preview ? List.of() : Pm2Process.byName(processes, spec.metadata().name());
     long memoryBytes = instances.stream().mapToLong(Pm2Process::memoryBytes).sum();
     double cpu =
         instances.isEmpty()
@@ -149,6 +173,9 @@ public final class HealthChecker {
                 + ", expected "
                 + expectedCommit);
       }
+    } else if (preview) {
+      // The operator started the preview with SYLVAN_COMMIT set to this commit itself.
+      versionOk = true;
     } else {
       // The app does not report its commit: PM2's environment of every instance must name it.
       versionOk =

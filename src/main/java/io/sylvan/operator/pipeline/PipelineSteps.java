@@ -19,6 +19,8 @@ public final class PipelineSteps {
         new InstallStep(),
         new ReuseBuildCacheStep(),
         new BuildStep(),
+        new NextPreflightStep(),
+        new PreviewStep(),
         new SwitchReleaseStep(),
         new ReloadStep(),
         new VerifyReleaseStep(),

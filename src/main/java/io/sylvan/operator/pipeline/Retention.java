@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.runtime.FileTrees;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,11 +14,12 @@ final class Retention {
   private Retention() {}
 
   /**
-   * Keeps {@code backup.keep} (at least 2) releases and backups, never the new release, the serving
-   * one or the last good one ({@code lastGood}: the environment's after this deployment).
+   * Keeps {@code releases.keep} releases and {@code backup.keep} backups, never the new release,
+   * the serving one or the last good one ({@code lastGood}: the environment's after this
+   * deployment). A deleted release takes its static assets with it: tabs opened on it get 404s.
    */
   static void prune(DeploymentContext ctx, String lastGood) {
-    int keep = Math.max(ctx.s().backup().keep(), 2);
+    int keep = ctx.s().releases().keep();
     List<Path> protect = new ArrayList<>();
     protect.add(ctx.releaseDir());
     ctx.releases().current().ifPresent(protect::add);
@@ -40,6 +42,20 @@ final class Retention {
       }
     } catch (IOException e) {
       ctx.log().warn("Cleaning old releases and backups: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Keeps a release that failed its preview for a person to look at, but never as a release to
+   * activate again: without its built marker no rollback or drift correction picks it. Release
+   * retention removes it like any old release.
+   */
+  static void keepForInspection(DeploymentContext ctx, Path release) {
+    try {
+      Files.deleteIfExists(release.resolve(Releases.BUILT_MARKER));
+      ctx.log().info("Kept the failed release for inspection: " + release);
+    } catch (IOException e) {
+      ctx.log().warn("Could not unmark " + release + ": " + e.getMessage());
     }
   }
 

@@ -143,6 +143,12 @@ public class StepRunner {
   private static void fillResult(DeploymentContext ctx, Deployment d) {
     d.version = ctx.version().orElse(d.version);
     ctx.backupPath().ifPresent(p -> d.backupPath = p.toString());
+    ctx.nextBuild()
+        .ifPresent(
+            plan -> {
+              d.buildIdSource = plan.source();
+              d.buildId = ctx.buildId().orElse(null);
+            });
   }
 
   private static void fillError(DeploymentContext ctx, Deployment d, Failed f) {

@@ -1,11 +1,13 @@
 package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.pipeline.FailureCode;
+import io.sylvan.operator.pipeline.PreviewProcess;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jboss.logging.Logger;
@@ -50,6 +52,7 @@ public class CrashRecovery {
           if (lock == null) {
             continue;
           }
+          stopLeftoverPreviews(env);
           int closed = recorder.closeInterrupted(env, code.name(), message);
           if (closed > 0) {
             LOG.warnf("[%s] closed %d interrupted deployment(s); reconciling now", env, closed);
@@ -67,5 +70,19 @@ public class CrashRecovery {
       LOG.warnf("crash recovery postponed to the next spec poll: %s", e.getMessage());
     }
     return recovered;
+  }
+
+  /**
+   * A preview (the pre-traffic gate) outlives a dead operator: its pid file is under the target
+   * root, two levels above the release directory the deployment recorded.
+   */
+  private void stopLeftoverPreviews(String env) {
+    for (String dir : recorder.releaseDirsInProgress(env)) {
+      Path release = Path.of(dir);
+      Path root = release.getParent() == null ? null : release.getParent().getParent();
+      if (root != null) {
+        PreviewProcess.stopLeftover(root).ifPresent(what -> LOG.warnf("[%s] %s", env, what));
+      }
+    }
   }
 }

@@ -75,6 +75,7 @@ final class AppDeploymentSchema {
                 "env",
                 "healthCheck",
                 "backup",
+                "releases",
                 "rollback",
                 "reconcile"));
     if (binder.hasErrors()) {
@@ -116,8 +117,10 @@ final class AppDeploymentSchema {
                 "maxMemoryPercent",
                 "maxCpuPercent",
                 "expectCommit",
-                "criticalPaths")),
+                "criticalPaths",
+                "preview")),
         backup(s.section("backup", false, "enabled", "keep")),
+        releases(s.section("releases", false, "keep")),
         rollback(s.section("rollback", false, "automatic")),
         reconcile(s.section("reconcile", false, "interval", "suspend", "mode")));
   }
@@ -220,17 +223,36 @@ final class AppDeploymentSchema {
     Integer cpu = s.integer("maxCpuPercent", HEALTH_MAX_CPU_PERCENT, 1, 100);
     Boolean expectCommit = s.bool("expectCommit", HEALTH_EXPECT_COMMIT);
     List<String> critical = s.strings("criticalPaths", HEALTH_CRITICAL_PATHS, SpecValues::urlPath);
-    if (retries == null || memory == null || cpu == null || expectCommit == null) {
+    Boolean preview = s.bool("preview", HEALTH_PREVIEW);
+    if (retries == null
+        || memory == null
+        || cpu == null
+        || expectCommit == null
+        || preview == null) {
       return null;
     }
     return new DeploySpec.HealthCheck(
-        path, timeout, retries, interval, maxResponse, memory, cpu, expectCommit, critical);
+        path,
+        timeout,
+        retries,
+        interval,
+        maxResponse,
+        memory,
+        cpu,
+        expectCommit,
+        critical,
+        preview);
   }
 
   private DeploySpec.Backup backup(YamlSection s) {
     Boolean enabled = s.bool("enabled", BACKUP_ENABLED);
     Integer keep = s.integer("keep", BACKUP_KEEP, 1, 100);
     return enabled == null || keep == null ? null : new DeploySpec.Backup(enabled, keep);
+  }
+
+  private DeploySpec.Releases releases(YamlSection s) {
+    Integer keep = s.integer("keep", RELEASES_KEEP, MIN_RELEASES_KEEP, MAX_RELEASES_KEEP);
+    return keep == null ? null : new DeploySpec.Releases(keep);
   }
 
   private DeploySpec.Rollback rollback(YamlSection s) {

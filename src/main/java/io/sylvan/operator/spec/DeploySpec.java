@@ -36,6 +36,7 @@ public record DeploySpec(
       Env env,
       HealthCheck healthCheck,
       Backup backup,
+      Releases releases,
       Rollback rollback,
       Reconcile reconcile) {}
 
@@ -126,6 +127,10 @@ public record DeploySpec(
   /** The shared env file (relative to target.root) and the keys it must define. */
   public record Env(String file, List<String> required) {}
 
+  /**
+   * The health check; {@code preview}: run it on the new release started beside the serving one
+   * before the switch (the pre-traffic gate), as well as after the switch.
+   */
   public record HealthCheck(
       String path,
       Duration timeout,
@@ -135,9 +140,17 @@ public record DeploySpec(
       int maxMemoryPercent,
       int maxCpuPercent,
       boolean expectCommit,
-      List<String> criticalPaths) {}
+      List<String> criticalPaths,
+      boolean preview) {}
 
   public record Backup(boolean enabled, int keep) {}
+
+  /**
+   * How many built releases stay on disk (newest first; the serving and the last good one are never
+   * deleted): rollback targets, and the releases whose static assets the launcher still serves to
+   * tabs opened on them.
+   */
+  public record Releases(int keep) {}
 
   public record Rollback(boolean automatic) {}
 

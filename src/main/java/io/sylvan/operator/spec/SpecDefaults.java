@@ -73,6 +73,12 @@ public final class SpecDefaults {
   /** {@code spec.healthCheck.expectCommit}: off, because not every app reports its commit. */
   public static final boolean HEALTH_EXPECT_COMMIT = false;
 
+  /**
+   * {@code spec.healthCheck.preview}: on; off only for apps that cannot run twice at once (a
+   * migration at boot, a singleton worker, a fixed port).
+   */
+  public static final boolean HEALTH_PREVIEW = true;
+
   /** {@code spec.healthCheck.criticalPaths}. */
   public static final List<String> HEALTH_CRITICAL_PATHS = List.of();
 
@@ -81,6 +87,19 @@ public final class SpecDefaults {
 
   /** {@code spec.backup.keep}. */
   public static final int BACKUP_KEEP = 5;
+
+  /**
+   * {@code spec.releases.keep}: built releases kept on disk. Their {@code /_next/static} assets
+   * stay reachable for tabs opened on them, so this bounds how far back old tabs are covered: 20 is
+   * about a week at two or three deploys a working day.
+   */
+  public static final int RELEASES_KEEP = 20;
+
+  /** Least {@code spec.releases.keep}: the serving release and one to roll back to. */
+  public static final int MIN_RELEASES_KEEP = 2;
+
+  /** Most {@code spec.releases.keep}: each release holds its own node_modules. */
+  public static final int MAX_RELEASES_KEEP = 200;
 
   /** {@code spec.rollback.automatic}. */
   public static final boolean ROLLBACK_AUTOMATIC = true;

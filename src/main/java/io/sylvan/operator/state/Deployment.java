@@ -58,6 +58,13 @@ public class Deployment extends PanacheEntityBase {
   @Column(name = "spec_revision")
   public String specRevision;
 
+  /** A Next.js release's {@code .next/BUILD_ID} as its build wrote it. */
+  @Column(name = "build_id")
+  public String buildId;
+
+  @Column(name = "build_id_source")
+  public BuildIdSource buildIdSource;
+
   @Column(name = "error_step")
   public String errorStep;
 

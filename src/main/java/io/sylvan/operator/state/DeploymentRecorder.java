@@ -80,6 +80,18 @@ public class DeploymentRecorder {
   }
 
   /**
+   * The release directories of the deployments of {@code environment} still {@code in_progress}.
+   */
+  public List<String> releaseDirsInProgress(String environment) {
+    return Deployment.<Deployment>list(
+            "environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS)
+        .stream()
+        .map(d -> d.releaseDir)
+        .filter(java.util.Objects::nonNull)
+        .toList();
+  }
+
+  /**
    * Closes the deployments of {@code environment} left {@code in_progress} by an operator that died
    * (the caller holds the environment's lock, so none of them is still running), as failed with
    * {@code code}. Returns how many it closed.

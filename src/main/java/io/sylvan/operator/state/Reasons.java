@@ -50,6 +50,19 @@ public final class Reasons {
   /** A pre-deploy or build step failed: the previous release keeps serving. */
   public static final String DEPLOYMENT_FAILED = "DeploymentFailed";
 
+  /**
+   * The desired commit failed its health check in the preview (started beside the serving release
+   * before the switch): it never served; not retried until the spec names another commit.
+   */
+  public static final String PREVIEW_FAILED = "PreviewFailed";
+
+  /**
+   * The Next.js preflight after the build failed (Server Actions key, standalone assets, sharp):
+   * nothing was switched; the message names the fix. Not retried until the spec names another
+   * commit or a person syncs.
+   */
+  public static final String PREFLIGHT_FAILED = "PreflightFailed";
+
   /** The desired commit failed after going live and was rolled back; not retried. */
   public static final String ROLLED_BACK = "RolledBack";
 

@@ -43,6 +43,34 @@ public final class NextAppRepo {
           Files.copy(in, to);
         }
       }
+      return init(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The same from another app's sources on disk (e.g. the Next 12 pages-router app of {@code
+   * bench/zero-downtime/next12-pages}), without its node_modules and build output.
+   */
+  public static NextAppRepo createFrom(Path dir, Path source) {
+    try (var files = Files.walk(source)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Path rel = source.relativize(f);
+        if (rel.startsWith("node_modules") || rel.startsWith(".next")) {
+          continue;
+        }
+        Files.createDirectories(dir.resolve(rel).getParent());
+        Files.copy(f, dir.resolve(rel));
+      }
+      return init(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static NextAppRepo init(Path dir) {
+    try {
       Files.writeString(dir.resolve(".gitignore"), "node_modules/\n.next/\n.env*\n");
       NextAppRepo repo = new NextAppRepo(dir);
       repo.lockfile();

@@ -102,6 +102,12 @@ class NextZeroDowntimeTest {
     DeploymentOutcome first = deploy(commitA);
     assertThat(first.result()).as(first.message()).isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
     assertThat(health().body()).contains(commitA);
+    // One build identity per commit: the build id is the commit, pinned by the operator.
+    var row = UpdatePipelineTest.deployment(first.deploymentId());
+    assertThat(row.buildId).isEqualTo(commitA);
+    assertThat(row.buildIdSource).isEqualTo(io.sylvan.operator.state.BuildIdSource.OPERATOR);
+    assertThat(UpdatePipelineTest.stepStatuses(first.deploymentId()))
+        .containsEntry("Checking the Next.js build", StepStatus.COMPLETED);
 
     String commitB = repo.commitChange("B");
     DeploymentOutcome second;

@@ -33,6 +33,11 @@ public final class NodeAppRepo {
       const seen = fs.existsSync('.next/cache/builds') ? Number(fs.readFileSync('.next/cache/builds', 'utf8')) : 0;
       fs.writeFileSync('.next/cache/builds', String(seen + 1));
       fs.writeFileSync('build-output.txt', 'built ' + new Date().toISOString() + '\\n');
+      // Writes what next build writes for an app with one Server Action (Next 14+'s manifest).
+      if (fs.existsSync('SERVER_ACTIONS')) {
+        fs.mkdirSync('.next/server', { recursive: true });
+        fs.writeFileSync('.next/server/server-reference-manifest.json', JSON.stringify({ node: { '7f00': { workers: { 'app/page': { moduleId: 1, async: false } } } }, edge: {} }));
+      }
       console.log('fixture build done');
       """;
 
@@ -90,23 +95,36 @@ public final class NodeAppRepo {
     return commit(message);
   }
 
-  /** A commit whose /api/health answers 500. */
+  /** A commit whose /api/health answers 500: the pre-traffic preview stops it. */
   public String commitUnhealthy() throws IOException {
-    Files.writeString(dir.resolve("UNHEALTHY"), "yes\n");
-    String sha = commit("unhealthy");
-    Files.delete(dir.resolve("UNHEALTHY"));
-    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "UNHEALTHY");
+    return commitWithMarker("UNHEALTHY", "unhealthy");
+  }
+
+  /**
+   * A commit whose /api/health answers 500 only under PM2: it passes the preview and fails after
+   * the switch, as a commit does that only real traffic or the real cluster breaks.
+   */
+  public String commitUnhealthyAfterSwitch() throws IOException {
+    return commitWithMarker("UNHEALTHY_UNDER_PM2", "unhealthy after the switch");
+  }
+
+  private String commitWithMarker(String marker, String message) throws IOException {
+    Files.writeString(dir.resolve(marker), "yes\n");
+    String sha = commit(message);
+    Files.delete(dir.resolve(marker));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", marker);
     return sha;
   }
 
   /**
-   * A commit whose /api/health answers 500 and whose build appends a line to the env file (through
-   * the release's link to the shared one), as if someone edited it during the deployment.
+   * A commit whose /api/health answers 500 after the switch and whose build appends a line to the
+   * env file (through the release's link to the shared one), as if someone edited it during the
+   * deployment.
    */
-  public String commitUnhealthyEditingTheEnvFile() throws IOException {
+  public String commitUnhealthyAfterSwitchEditingTheEnvFile() throws IOException {
     Files.writeString(dir.resolve("EDIT_ENV"), "yes\n");
     try {
-      return commitUnhealthy();
+      return commitUnhealthyAfterSwitch();
     } finally {
       Files.delete(dir.resolve("EDIT_ENV"));
       run("git", "rm", "-q", "--cached", "--ignore-unmatch", "EDIT_ENV");
@@ -122,7 +140,16 @@ public final class NodeAppRepo {
     return sha;
   }
 
-  /** A commit whose server exits at start: PM2 crash-loops it. */
+  /** A commit whose build output says the app uses a Server Action (its manifest lists one). */
+  public String commitServerActions() throws IOException {
+    Files.writeString(dir.resolve("SERVER_ACTIONS"), "yes\n");
+    String sha = commit("uses a server action");
+    Files.delete(dir.resolve("SERVER_ACTIONS"));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "SERVER_ACTIONS");
+    return sha;
+  }
+
+  /** A commit whose server exits at start: the preview stops it before any traffic. */
   public String commitCrash() throws IOException {
     Path server = dir.resolve("server.js");
     String good = Files.readString(server);
@@ -131,6 +158,11 @@ public final class NodeAppRepo {
     String sha = commit("crashes on start");
     Files.writeString(server, good);
     return sha;
+  }
+
+  /** A commit whose server exits at start only under PM2: PM2 crash-loops it after the switch. */
+  public String commitCrashAfterSwitch() throws IOException {
+    return commitWithMarker("CRASH_UNDER_PM2", "crashes on start under PM2");
   }
 
   /** Commits everything (removals included) and returns the full sha. */

@@ -2,6 +2,8 @@ package io.sylvan.operator.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sylvan.operator.runtime.Redactor;
+import io.sylvan.operator.state.DeploymentType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +62,49 @@ class RetentionTest {
     assertThat(names(deleted)).containsExactly("20261102000000_bbbbbbbbbbbb");
     assertThat(releases.list()).contains(oldest, newest).hasSize(3);
     assertThat(releases.current()).contains(oldest);
+  }
+
+  @Test
+  void keepsAsManyReleasesAsReleasesKeepSaysWhateverBackupKeepSays() throws IOException {
+    // backup.keep is 3 in TestSpecs: the releases must follow releases.keep (4) instead.
+    String commit = "f".repeat(40);
+    var spec =
+        TestSpecs.parse(
+            "retention",
+            TestSpecs.yaml("retention", "app", root, commit, root, 3000, "")
+                + "  releases:\n    keep: 4\n");
+    assertThat(spec.spec().backup().keep()).isEqualTo(3);
+    Path current = release("20261101000000_aaaaaaaaaaaa", "a".repeat(40));
+    Path lastGood = release("20261102000000_bbbbbbbbbbbb", "b".repeat(40));
+    release("20261103000000_cccccccccccc", "c".repeat(40));
+    release("20261104000000_dddddddddddd", "d".repeat(40));
+    release("20261105000000_eeeeeeeeeeee", "e".repeat(40));
+    release("20261106000000_111111111111", "1".repeat(40));
+    Path deploying = release("20261107000000_ffffffffffff", commit);
+    new Releases(root).switchTo(current);
+    DeploymentContext ctx =
+        new DeploymentContext(
+            spec,
+            commit,
+            DeploymentType.UPDATE,
+            DeployOptions.NONE,
+            new Toolbox(null, null, null, null, root, null, null, Redactor.PATTERNS_ONLY, null),
+            new DeploymentLog(root.resolve("logs/deploy.log"), "retention"),
+            1,
+            deploying,
+            Optional.of(current));
+
+    Retention.prune(ctx, "b".repeat(40));
+
+    assertThat(names(new Releases(root).list()))
+        .containsExactly(
+            "20261107000000_ffffffffffff",
+            "20261106000000_111111111111",
+            "20261105000000_eeeeeeeeeeee",
+            "20261104000000_dddddddddddd",
+            "20261102000000_bbbbbbbbbbbb",
+            "20261101000000_aaaaaaaaaaaa");
+    assertThat(lastGood).exists();
   }
 
   @Test

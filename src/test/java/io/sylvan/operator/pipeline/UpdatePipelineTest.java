@@ -121,6 +121,8 @@ class UpdatePipelineTest {
             "Installing dependencies",
             "Reusing build cache",
             "Building application",
+            "Checking the Next.js build",
+            "Previewing the release before traffic",
             "Switching current release",
             "Reloading PM2",
             "Verifying release under PM2",
@@ -171,7 +173,8 @@ class UpdatePipelineTest {
     Files.createDirectories(adminEnvFile.getParent());
     Files.move(shared, adminEnvFile);
     Files.createSymbolicLink(shared, Path.of("../../admin/app.env"));
-    String bad = repo.commitUnhealthyEditingTheEnvFile();
+    // Healthy in the preview, unhealthy under PM2: only the post-switch check can catch it.
+    String bad = repo.commitUnhealthyAfterSwitchEditingTheEnvFile();
     DeploymentOutcome outcome = deploy(bad, DeployOptions.NONE);
     rolledBack = outcome;
 
@@ -185,7 +188,13 @@ class UpdatePipelineTest {
     assertThat(rb.status).isEqualTo(DeploymentStatus.SUCCESS);
     assertThat(rb.gitCommit).isEqualTo(commitB);
     assertThat(rb.rollbackOf).isEqualTo(outcome.deploymentId());
-    assertThat(stepNames(rb.id)).doesNotContain("Building application", "Installing dependencies");
+    assertThat(stepNames(rb.id))
+        .doesNotContain(
+            "Building application",
+            "Installing dependencies",
+            "Previewing the release before traffic");
+    assertThat(stepStatuses(outcome.deploymentId()))
+        .containsEntry("Previewing the release before traffic", StepStatus.COMPLETED);
     EnvironmentState env = environment();
     assertThat(env.failedCommit).isEqualTo(bad);
     assertThat(env.lastGoodCommit).isEqualTo(commitB);
@@ -260,7 +269,8 @@ class UpdatePipelineTest {
   @Test
   @Order(7)
   void rollsBackWhenTheAppCrashesOnStart() throws Exception {
-    String crash = repo.commitCrash();
+    // Crashes only under PM2: it passes the preview, so the reload must catch it.
+    String crash = repo.commitCrashAfterSwitch();
     DeploymentOutcome outcome = deploy(crash, DeployOptions.NONE);
 
     assertThat(outcome.result())
@@ -317,7 +327,7 @@ class UpdatePipelineTest {
   @Test
   @Order(10)
   void keepsAnUnhealthyReleaseWithForceAndRecordsIt() throws Exception {
-    String bad = repo.commitUnhealthy();
+    String bad = repo.commitUnhealthyAfterSwitch();
     DeploymentOutcome outcome = deploy(bad, new DeployOptions(true, false, false));
 
     assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.FORCED);
@@ -455,7 +465,155 @@ class UpdatePipelineTest {
     assertThat(builds(Path.of(deployment(outcome.deploymentId()).releaseDir))).isEqualTo(1);
   }
 
+  @Test
+  @Order(16)
+  void haltsACommitWhoseHealthFailsInThePreviewWithoutAnyUserSeeingIt() throws Exception {
+    String serving = servedCommit();
+    Set<Long> pidsBefore = pids();
+    String bad = repo.commitUnhealthy();
+    NextZeroDowntimeTest.Load.Result load;
+    DeploymentOutcome outcome;
+    // The load hits the path the bad commit breaks, on the serving port.
+    try (NextZeroDowntimeTest.Load l =
+        NextZeroDowntimeTest.Load.start(port, LOAD_RATE, Duration.ofSeconds(300))) {
+      outcome = deploy(bad, DeployOptions.NONE);
+      load = l.stop();
+    }
+
+    assertThat(outcome.result()).as(outcome.message()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("PREVIEW_FAILED");
+    assertThat(outcome.rollbackDeploymentId()).isNull();
+    assertThat(load.failures()).as("failed requests").isEmpty();
+    assertThat(load.ok()).isEqualTo(load.sent());
+    assertThat(load.sent() / load.seconds()).as("requests per second").isGreaterThan(100);
+    assertThat(load.commits()).containsOnlyKeys(serving);
+    // The serving workers were never restarted, and never switched.
+    assertThat(pids()).isEqualTo(pidsBefore);
+    assertThat(servedCommit()).isEqualTo(serving);
+    Map<String, StepStatus> steps = stepStatuses(outcome.deploymentId());
+    assertThat(steps)
+        .containsEntry("Previewing the release before traffic", StepStatus.FAILED)
+        .doesNotContainKeys("Switching current release", "Reloading PM2");
+    assertThat(stepOutput(outcome.deploymentId(), "Previewing the release before traffic"))
+        .contains("failed: http")
+        .contains("GET /api/health answered 500")
+        .doesNotContain(CANARY);
+    EnvironmentState env = environment();
+    assertThat(env.failedCommit).isEqualTo(bad);
+    assertThat(env.actualCommit).isEqualTo(serving);
+    var stalled = env.condition("Stalled").orElseThrow();
+    assertThat(stalled.status()).isTrue();
+    assertThat(stalled.reason()).isEqualTo("PreviewFailed");
+    assertThat(stalled.message()).contains(bad.substring(0, 12)).contains("answered 500");
+    // Kept for inspection, but never a release to activate; the preview is gone with its step.
+    Path kept = releaseOf(bad);
+    assertThat(kept.resolve("server.js")).exists();
+    assertThat(kept.resolve(Releases.BUILT_MARKER)).doesNotExist();
+    assertThat(new Releases(root).forCommit(bad)).isEmpty();
+    assertThat(PreviewProcess.pidFile(root)).doesNotExist();
+    assertThat(processesIn(kept)).isEmpty();
+    System.out.printf(
+        "preview gate: %d requests in %.1f s (%.0f/s), %d failed, deployment %s%n",
+        load.sent(),
+        load.seconds(),
+        load.sent() / load.seconds(),
+        load.sent() - load.ok(),
+        outcome.errorCode());
+  }
+
+  @Test
+  @Order(17)
+  void haltsACommitThatCrashesInThePreviewWithItsOutput() throws Exception {
+    Set<Long> pidsBefore = pids();
+    String crash = repo.commitCrash();
+    DeploymentOutcome outcome = deploy(crash, DeployOptions.NONE);
+
+    assertThat(outcome.result()).as(outcome.message()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("PREVIEW_FAILED");
+    assertThat(outcome.message()).contains("exited with code 1 before it listened");
+    assertThat(stepOutput(outcome.deploymentId(), "Previewing the release before traffic"))
+        .contains("crashing on purpose");
+    assertThat(pids()).isEqualTo(pidsBefore);
+  }
+
+  @Test
+  @Order(18)
+  void deploysTheNextGoodCommitAfterAPreviewFailureAndSkipsThePreviewWhenTheSpecSaysSo()
+      throws Exception {
+    String next = repo.commitChange("H");
+    DeploymentOutcome outcome = deploy(next, DeployOptions.NONE);
+    assertThat(outcome.result())
+        .as(outcome.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    assertThat(servedCommit()).isEqualTo(next);
+    assertThat(stepOutput(outcome.deploymentId(), "Previewing the release before traffic"))
+        .contains("preview healthy on 127.0.0.1:");
+
+    String off = repo.commitChange("I");
+    DeploySpec spec =
+        TestSpecs.parse(
+            ENV,
+            TestSpecs.yaml(ENV, APP, repo.dir(), off, root, port, "")
+                .replace(
+                    "    maxCpuPercent: 100\n", "    maxCpuPercent: 100\n    preview: false\n"));
+    assertThat(spec.spec().healthCheck().preview()).isFalse();
+    DeploymentOutcome skipped =
+        runner.execute(runner.prepareUpdate(spec, off, DeployOptions.NONE, Trigger.API, "r"));
+    assertThat(skipped.result())
+        .as(skipped.message())
+        .isEqualTo(DeploymentOutcome.Result.SUCCEEDED);
+    assertThat(stepStatuses(skipped.deploymentId()))
+        .containsEntry("Previewing the release before traffic", StepStatus.SKIPPED);
+    assertThat(servedCommit()).isEqualTo(off);
+  }
+
+  @Test
+  @Order(19)
+  void haltsBeforeTheSwitchWhenTheNextPreflightFindsServerActionsWithoutAKey() throws Exception {
+    String actions = repo.commitServerActions();
+    String serving = servedCommit();
+    DeploymentOutcome outcome = deploy(actions, DeployOptions.NONE);
+
+    assertThat(outcome.result()).isEqualTo(DeploymentOutcome.Result.HALTED);
+    assertThat(outcome.errorCode()).isEqualTo("PREFLIGHT_FAILED");
+    assertThat(FailureCode.PREFLIGHT_FAILED.reason()).isEqualTo("PreflightFailed");
+    assertThat(servedCommit()).isEqualTo(serving);
+    Deployment d = deployment(outcome.deploymentId());
+    assertThat(d.errorStep).isEqualTo("Checking the Next.js build");
+    assertThat(d.errorMessage)
+        .contains("SERVER_ACTIONS_KEY")
+        .contains("NEXT_SERVER_ACTIONS_ENCRYPTION_KEY is not set in")
+        .contains("openssl rand -base64 32");
+    assertThat(stepStatuses(d.id)).doesNotContainKey("Switching current release");
+  }
+
   // --- helpers
+
+  /** Requests per second sent at the serving release while a bad commit deploys. */
+  static final int LOAD_RATE = 120;
+
+  Set<Long> pids() {
+    return instances().stream().map(Pm2Process::pid).collect(java.util.stream.Collectors.toSet());
+  }
+
+  /** Processes whose working directory is {@code release}: a preview left running. */
+  static List<Long> processesIn(Path release) throws IOException {
+    Path real = release.toRealPath();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().matches("\\d+"))
+          .filter(
+              p -> {
+                try {
+                  return Files.readSymbolicLink(p.resolve("cwd")).equals(real);
+                } catch (IOException | RuntimeException e) {
+                  return false;
+                }
+              })
+          .map(p -> Long.parseLong(p.getFileName().toString()))
+          .toList();
+    }
+  }
 
   static final java.util.regex.Pattern PM2_DAEMON_TITLE =
       java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$");

@@ -65,7 +65,8 @@ class GitOpsReconcileTest {
   @Test
   @Order(2)
   void rollsBackABrokenCommitAndDoesNotRetryIt() throws Exception {
-    String bad = GitOpsProfile.APP_REPO.commitUnhealthy();
+    // Passes the pre-traffic preview, fails after the switch.
+    String bad = GitOpsProfile.APP_REPO.commitUnhealthyAfterSwitch();
     firstBad = bad;
     GitOpsProfile.commitSpec(bad, "");
 
@@ -131,6 +132,24 @@ class GitOpsReconcileTest {
 
   @Test
   @Order(4)
+  void haltsACommitThatFailsItsPreviewAndDoesNotRetryIt() throws Exception {
+    String bad = GitOpsProfile.APP_REPO.commitUnhealthy();
+    GitOpsProfile.commitSpec(bad, "");
+
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> bad.equals(env().failedCommit) && "PreviewFailed".equals(stalledReason()));
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    assertThat(stalledMessage()).contains(bad.substring(0, 12)).contains("answered 500");
+    // Several reconcile intervals later, the commit has not been tried again.
+    Thread.sleep(8_000);
+    assertThat(deploymentsOf(bad)).isEqualTo(1);
+    assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+  }
+
+  @Test
+  @Order(5)
   void deploysTheNextGoodCommit() throws Exception {
     commitB = GitOpsProfile.APP_REPO.commitChange("B");
     GitOpsProfile.commitSpec(commitB, "");
@@ -141,7 +160,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void restoresAnAppStoppedOutOfBandWithoutRebuilding() throws Exception {
     long before = lastDeploymentId();
     tools.pm2().stop(GitOpsProfile.APP);
@@ -159,7 +178,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void onlyReportsDriftInWarnMode() throws Exception {
     String revision = GitOpsProfile.commitSpec(commitB, "    mode: warn\n");
     await().atMost(Duration.ofSeconds(30)).until(() -> revision.equals(env().specRevision));
@@ -181,7 +200,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void keepsAManualRollbackWhileAutomationStaysOnUntilTheSpecChanges() throws Exception {
     given().post("/environments/" + GitOpsProfile.ENV + "/rollback").then().statusCode(401);
     given()
@@ -204,7 +223,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void acceptsTheGitWebhookOnlyWithAValidSignature() throws Exception {
     String body = "{\"ref\":\"refs/heads/main\"}";
     given().body(body).post("/hooks/git").then().statusCode(401);
@@ -223,7 +242,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void exposesDeploymentRollbackDriftAndStatusMetrics() {
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
     String env = "environment=\"" + GitOpsProfile.ENV + "\"";
@@ -240,7 +259,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void refusesMutatingCallsWithoutTheRightToken() {
     for (String action : List.of("sync", "suspend", "resume", "rollback", "deploy")) {
       given().post("/environments/" + GitOpsProfile.ENV + "/" + action).then().statusCode(401);
@@ -266,7 +285,7 @@ class GitOpsReconcileTest {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void refusesARollbackToTheServingCommitWithoutPinningIt() throws Exception {
     await()
         .atMost(DEPLOY_TIMEOUT)

@@ -66,6 +66,7 @@ class SpecParserTest {
       retries-out-of-range         | 12 | 14 | spec.healthCheck.retries          | must be between 1 and 20, got 21
       percent-out-of-range         | 12 | 20 | spec.healthCheck.maxCpuPercent    | must be between 1 and 100, got 150
       keep-out-of-range            | 12 | 11 | spec.backup.keep                  | must be between 1 and 100, got 0
+      releases-keep-out-of-range   | 12 | 11 | spec.releases.keep                | must be between 2 and 200, got 1
       reconcile-interval-too-short | 12 | 15 | spec.reconcile.interval           | must be at least 5s, got 2s
       timeout-zero                 | 12 | 14 | spec.build.timeout                | must be greater than 0
       reconcile-mode-unknown       | 12 | 11 | spec.reconcile.mode               | must be 'enforce' or 'warn', got 'sometimes'
@@ -146,8 +147,10 @@ class SpecParserTest {
                 80,
                 70,
                 false,
-                List.of()));
+                List.of(),
+                true));
     assertThat(s.backup()).isEqualTo(new DeploySpec.Backup(true, 5));
+    assertThat(s.releases()).isEqualTo(new DeploySpec.Releases(20));
     assertThat(s.rollback()).isEqualTo(new DeploySpec.Rollback(true));
     assertThat(s.reconcile())
         .isEqualTo(

@@ -36,7 +36,7 @@ class SchemaTest {
             queryStrings(
                 "select version || ':' || success from flyway_schema_history"
                     + " where version is not null order by installed_rank"))
-        .containsExactly("1:true", "2:true");
+        .containsExactly("1:true", "2:true", "3:true");
     assertThat(
             queryStrings(
                 "select table_name from information_schema.tables where table_schema = 'public'"

@@ -1,0 +1,18 @@
+package io.sylvan.operator.state;
+
+/** Who decided a Next.js release's build id ({@code .next/BUILD_ID}). */
+public enum BuildIdSource implements WireEnum {
+  /** The operator pinned it to the commit (the app's next.config does not set one). */
+  OPERATOR,
+  /** The app's next.config sets its own {@code generateBuildId}; the operator left it alone. */
+  APP,
+  /** Neither: the config could not be wrapped (a TypeScript config), so Next chose it. */
+  NEXT;
+
+  @jakarta.persistence.Converter(autoApply = true)
+  public static class JpaConverter extends WireEnumConverter<BuildIdSource> {
+    public JpaConverter() {
+      super(BuildIdSource.class);
+    }
+  }
+}
