@@ -39,6 +39,7 @@ import io.sylvan.operator.state.Trigger;
       DeploySpec.Env.class,
       DeploySpec.HealthCheck.class,
       DeploySpec.Backup.class,
+      DeploySpec.Releases.class,
       DeploySpec.Rollback.class,
       DeploySpec.Reconcile.class,
       DeploySpec.Reconcile.Mode.class,
