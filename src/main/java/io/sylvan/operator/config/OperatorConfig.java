@@ -26,6 +26,28 @@ public interface OperatorConfig {
 
   Alerts alerts();
 
+  Node node();
+
+  /**
+   * This operator as a node agent of a fleet. A single operator with no node settings is one node
+   * named after its host, and behaves as a single-VM operator.
+   */
+  interface Node {
+    /** The node's name ({@code SYLVAN_NODE_NAME}); default: the host name. */
+    Optional<String> name();
+
+    /** Labels for {@code spec.placement.nodeSelector}: {@code role=web,zone=a}. */
+    Optional<String> labels();
+
+    /** How often the node renews its lease in the database (like kube-node-lease). */
+    @WithDefault("10s")
+    Duration leaseRenew();
+
+    /** A lease not renewed for this long makes the node NotReady. */
+    @WithDefault("40s")
+    Duration leaseExpiry();
+  }
+
   /** The reconcile loop. Each environment's own interval is {@code spec.reconcile.interval}. */
   interface Reconcile {
     /** How often the loop wakes to see which environments are due (and for liveness). */
