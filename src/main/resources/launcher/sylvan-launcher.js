@@ -42,7 +42,8 @@
  * Old assets (Next mode): /_next/static/* files the serving release lacks are
  *   answered from the other built releases in its releases directory, newest
  *   first, with Next's immutable cache headers (SYLVAN_RELEASES_CACHE_MS: how
- *   long the list of releases is reused, default 5000).
+ *   long the list of releases is reused, default 5000); each release in its own
+ *   dist dir (.sylvan-dist-dir), under basePath or a path assetPrefix.
  *
  * Logs: one line at start and lines during drain/exit. Never prints the value
  * of any environment variable other than the commit, port and host.

@@ -26,13 +26,15 @@ import java.util.Optional;
  * per build (12-15; 16 uses a constant once a deployment id is set), so two builds of one commit
  * disagree on {@code /_next/static/<buildId>/...}. Unless the app's next.config sets its own {@code
  * generateBuildId}, the app's config is renamed to {@code next.config.sylvan-app.<ext>} in the
- * release directory only (a build directory, never committed back) and a {@code next.config.mjs}
- * that re-exports it with {@code generateBuildId: () => <commit>} takes its name: Next has no CLI
- * flag for the config path, and a wrapper works the same from Next 12 to 16. The deployment id
- * ({@code NEXT_DEPLOYMENT_ID}, read by Next 14.2+; 13.4-14.1 only with {@code
- * experimental.useDeploymentId}) is the commit too, for the build and the process, unless the app's
- * config names another one (Next 14.2+ lets the variable override the config, which would split
- * build and app).
+ * release directory only (a build directory, never committed back) and a wrapper that re-exports it
+ * with {@code generateBuildId: () => <commit>} takes its place: {@code next.config.mjs}, or {@code
+ * next.config.ts} around a TypeScript config (only a config Next transpiles can import one). Next
+ * has no CLI flag for the config path. The wrapper is loaded before the build as Next loads it; one
+ * that does not give the commit is removed and the app's config put back (source {@code next}, with
+ * a warning). The deployment id ({@code NEXT_DEPLOYMENT_ID}, read by Next 14.2+; 13.4-14.1 only
+ * with {@code experimental.useDeploymentId}) is the commit too, for the build and the process,
+ * unless the app's config names another one (Next 14.2+ lets the variable override the config,
+ * which would split build and app).
  */
 final class NextBuildIdentity {
 
