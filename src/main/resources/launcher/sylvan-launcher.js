@@ -42,7 +42,8 @@
  * Old assets (Next mode): /_next/static/* files the serving release lacks are
  *   answered from the other built releases in its releases directory, newest
  *   first, with Next's immutable cache headers (SYLVAN_RELEASES_CACHE_MS: how
- *   long the list of releases is reused, default 5000).
+ *   long the list of releases is reused, default 5000); each release in its own
+ *   dist dir (.sylvan-dist-dir), under basePath or a path assetPrefix.
  *
  * Logs: one line at start and lines during drain/exit. Never prints the value
  * of any environment variable other than the commit, port and host.
@@ -519,7 +520,10 @@ function startCustom() {
 // cannot answer are answered from the other built releases on disk, newest first, with the
 // headers Next gives immutable assets. Retention (spec.releases.keep) bounds how far back this
 // reaches: a deleted release takes its assets with it. Nothing on this path blocks the event loop.
-const STATIC_DIR = path.join('.next', 'static');
+// Each release is read in its own dist dir: the operator writes a next.config `distDir` other
+// than `.next` into DIST_DIR_FILE at build time, before the release is marked built.
+const DEFAULT_DIST_DIR = '.next';
+const DIST_DIR_FILE = '.sylvan-dist-dir';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const RELEASES_CACHE_MS = intEnv('SYLVAN_RELEASES_CACHE_MS', 5000, 0);
 // A miss re-reads the list at most this often: a release built after the list was cached (the
@@ -556,18 +560,39 @@ const CONTENT_TYPES = {
   '.webm': 'video/webm',
 };
 
+/** A dist dir inside the release (relative, no `..`), or null; the operator checks the same. */
+function safeDistDir(text) {
+  const d = String(text)
+    .trim()
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
+  if (d === '' || d.startsWith('/') || /[\\\0]/.test(d)) return null;
+  return d.split('/').every((s) => s !== '' && s !== '.' && s !== '..') ? d : null;
+}
+
+/** The dist dir `release` was built into (`.next` unless the operator recorded another). */
+function distDirSync(release) {
+  try {
+    return safeDistDir(fs.readFileSync(path.join(release, DIST_DIR_FILE), 'utf8')) || DEFAULT_DIST_DIR;
+  } catch (_) {
+    return DEFAULT_DIST_DIR;
+  }
+}
+
 function contentType(file) {
   return CONTENT_TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
 }
 
 /**
- * The asset path below /_next/static/ as safe path segments, or null: not an asset request, or
- * one that could leave the static directory (`..`, `.`, empty segments, encoded slashes or
- * backslashes, NUL, undecodable escapes).
+ * The asset path below `<prefix>/_next/static/` (one of `prefixes`: basePath, a path
+ * assetPrefix) as safe path segments, or null: not an asset request, or one that could leave the
+ * static directory (`..`, `.`, empty segments, encoded slashes or backslashes, NUL, undecodable
+ * escapes).
  */
-function staticAsset(rawUrl, basePath) {
-  const prefix = `${basePath}/_next/static/`;
-  if (typeof rawUrl !== 'string' || !rawUrl.startsWith(prefix)) return null;
+function staticAsset(rawUrl, prefixes) {
+  if (typeof rawUrl !== 'string') return null;
+  const prefix = prefixes.map((p) => `${p}/_next/static/`).find((p) => rawUrl.startsWith(p));
+  if (prefix === undefined) return null;
   const end = rawUrl.search(/[?#]/);
   const rest = (end === -1 ? rawUrl : rawUrl.slice(0, end)).slice(prefix.length);
   if (rest === '') return null;
@@ -588,6 +613,9 @@ function staticAsset(rawUrl, basePath) {
 function createStaticFallback(servingDir, releasesDir) {
   let cached = null; // {at, dirs} built releases, newest first
   let pending = null;
+  const servingStatic = path.join(servingDir, distDirSync(servingDir), 'static');
+  // release dir -> its static dir; a built release does not change, so read once
+  const staticDirs = new Map();
 
   async function listReleases() {
     let names;
@@ -606,7 +634,19 @@ function createStaticFallback(servingDir, releasesDir) {
         ),
       ),
     );
-    return names.filter((_, i) => built[i]).map((n) => path.join(releasesDir, n));
+    const dirs = names.filter((_, i) => built[i]).map((n) => path.join(releasesDir, n));
+    await Promise.all(
+      dirs
+        .filter((d) => !staticDirs.has(d))
+        .map((d) =>
+          fs.promises.readFile(path.join(d, DIST_DIR_FILE), 'utf8').then(
+            (text) => staticDirs.set(d, path.join(d, safeDistDir(text) || DEFAULT_DIST_DIR, 'static')),
+            () => staticDirs.set(d, path.join(d, DEFAULT_DIST_DIR, 'static')),
+          ),
+        ),
+    );
+    for (const d of staticDirs.keys()) if (!dirs.includes(d)) staticDirs.delete(d);
+    return dirs;
   }
 
   function releases(maxAgeMs) {
@@ -632,7 +672,7 @@ function createStaticFallback(servingDir, releasesDir) {
 
   /** The file of `segments` in `release`, if it is a regular file inside its static dir. */
   async function find(release, segments) {
-    const base = path.join(release, STATIC_DIR);
+    const base = staticDirs.get(release) || path.join(release, DEFAULT_DIST_DIR, 'static');
     const file = path.join(base, ...segments);
     if (!file.startsWith(base + path.sep) || !(await isRegularFile(file))) return null;
     try {
@@ -690,7 +730,7 @@ function createStaticFallback(servingDir, releasesDir) {
   return async function serve(req, res, segments) {
     // The path Next reads (through `current` when that is the release dir), not a realpath:
     // what Next can answer, it answers itself.
-    if (await isRegularFile(path.join(servingDir, STATIC_DIR, ...segments))) return false;
+    if (await isRegularFile(path.join(servingStatic, ...segments))) return false;
     let found = await search(segments, RELEASES_CACHE_MS);
     if (typeof found !== 'string' && Date.now() - found.at >= RELEASES_REFRESH_MS) {
       found = await search(segments, RELEASES_REFRESH_MS);
@@ -699,14 +739,34 @@ function createStaticFallback(servingDir, releasesDir) {
   };
 }
 
-/** Next's basePath from the build's routes manifest ('' when none); read once, at boot. */
-function nextBasePath(dir) {
+function readJson(file) {
   try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, '.next', 'routes-manifest.json'), 'utf8'));
-    return typeof manifest.basePath === 'string' ? manifest.basePath.replace(/\/+$/, '') : '';
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (_) {
-    return '';
+    return null;
   }
+}
+
+/**
+ * The URL prefixes the serving release's pages put before /_next/static/, read once at boot from
+ * its build: basePath (routes-manifest.json), and assetPrefix (required-server-files.json, written
+ * by Next 12-16) when it is a path (Next itself strips it too: next 16.4.6 resolve-routes.js).
+ * An assetPrefix on another host (`https://cdn...`, `//cdn...`)
+ * sends the browser there: the fallback does not see those requests.
+ */
+function staticPrefixes(dir) {
+  const dist = path.join(dir, distDirSync(dir));
+  const trim = (p) => p.replace(/\/+$/, '');
+  const manifest = readJson(path.join(dist, 'routes-manifest.json'));
+  const basePath = manifest && typeof manifest.basePath === 'string' ? trim(manifest.basePath) : '';
+  const prefixes = [basePath];
+  const server = readJson(path.join(dist, 'required-server-files.json'));
+  const assetPrefix = server && server.config && server.config.assetPrefix;
+  if (typeof assetPrefix === 'string' && assetPrefix.startsWith('/') && !assetPrefix.startsWith('//')) {
+    const p = trim(assetPrefix);
+    if (!prefixes.includes(p)) prefixes.push(p);
+  }
+  return prefixes;
 }
 
 // ---------------------------------------------------------------------------
@@ -842,11 +902,11 @@ async function startNext() {
   } catch (_) {
     releasesDir = path.dirname(releaseDir);
   }
-  const basePath = nextBasePath(releaseDir);
+  const prefixes = staticPrefixes(releaseDir);
   const fallback = createStaticFallback(releaseDir, releasesDir);
 
   const onRequest = (req, res) => {
-    const segments = req.method === 'GET' || req.method === 'HEAD' ? staticAsset(req.url, basePath) : null;
+    const segments = req.method === 'GET' || req.method === 'HEAD' ? staticAsset(req.url, prefixes) : null;
     let p;
     try {
       if (segments) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds the new release while the old one serves. {@code SYLVAN_COMMIT} is set so the app's {@code
@@ -61,6 +62,7 @@ final class BuildStep implements Step {
           "build failed: " + r.describe(),
           retried + r.tail(8000));
     }
+    String assets = ctx.nextBuild().isPresent() ? oldAssetsNote(ctx) : "";
     try {
       Files.writeString(ctx.releaseDir().resolve(Releases.BUILT_MARKER), ctx.commit() + "\n");
     } catch (IOException e) {
@@ -77,7 +79,52 @@ final class BuildStep implements Step {
                         ctx.log().info("build id " + id + " (" + plan.source().wire() + ")");
                       });
             });
-    return identity + retried + r.output();
+    return identity + assets + retried + r.output();
+  }
+
+  /**
+   * Records the build's dist dir for the launcher (before the release is marked built, so the
+   * launcher never reads a built release without it) and says whether the launcher's old-assets
+   * fallback covers this app.
+   */
+  private static String oldAssetsNote(DeploymentContext ctx) throws StepFailure {
+    NextBuildIdentity.NextConfig config = ctx.nextBuild().get().config();
+    Optional<String> dist;
+    try {
+      dist = NextBuildIdentity.recordDistDir(ctx.releaseDir(), config);
+    } catch (IOException e) {
+      throw new StepFailure(
+          FailureCode.BUILD_FAILED, "cannot record the Next.js dist dir: " + e.getMessage());
+    }
+    StringBuilder out = new StringBuilder();
+    dist.ifPresent(
+        d -> out.append("dist dir ").append(d).append(" (distDir of the app's next.config)\n"));
+    var process = ctx.s().process();
+    String own =
+        process.script() != null
+            ? "spec.process.script runs " + process.script()
+            : process.ecosystem() != null
+                ? "spec.process.ecosystem " + process.ecosystem() + " decides what runs"
+                : null;
+    String note;
+    if (own != null) {
+      note =
+          "old /_next/static fallback: not active ("
+              + own
+              + ", not the operator's launcher): tabs of older releases get 404 for chunks this"
+              + " release lacks";
+      ctx.log().warn(note);
+    } else if (config.assetPrefix() != null
+        && config.assetPrefix().matches("(?i)^([a-z]+:)?//.*")) {
+      note =
+          "old /_next/static fallback: not reached (assetPrefix "
+              + config.assetPrefix()
+              + " serves assets from another host)";
+      ctx.log().warn(note);
+    } else {
+      note = "old /_next/static fallback: active (kept releases answer chunks this one lacks)";
+    }
+    return out.append(note).append('\n').toString();
   }
 
   /** Pins the build and deployment ids of a Next.js app; returns what it did, for the output. */

@@ -1,12 +1,15 @@
 package io.sylvan.operator.state;
 
-/** Who decided a Next.js release's build id ({@code .next/BUILD_ID}). */
+/** Who decided a Next.js release's build id ({@code <distDir>/BUILD_ID}). */
 public enum BuildIdSource implements WireEnum {
   /** The operator pinned it to the commit (the app's next.config does not set one). */
   OPERATOR,
   /** The app's next.config sets its own {@code generateBuildId}; the operator left it alone. */
   APP,
-  /** Neither: the config could not be wrapped (a TypeScript config), so Next chose it. */
+  /**
+   * Neither: the config could not be wrapped safely (a form Next does not read, or a wrapper that
+   * did not load), so Next chose it; the build step output warns.
+   */
   NEXT;
 
   @jakarta.persistence.Converter(autoApply = true)

@@ -35,17 +35,23 @@ class LauncherStaticFallbackTest {
       const fs = require('fs');
       const path = require('path');
       module.exports = function next(opts) {
+        // Like Next: its own dist dir, and a path assetPrefix stripped.
+        const read = (f) => { try { return fs.readFileSync(path.join(opts.dir, f), 'utf8'); } catch (_) { return null; } };
+        const dist = (read('.sylvan-dist-dir') || '.next').trim();
+        const server = JSON.parse(read(path.join(dist, 'required-server-files.json')) || '{}');
+        const prefix = ((server.config || {}).assetPrefix || '').replace(/\\/+$/, '');
         return {
           prepare: async () => {},
           getRequestHandler: () => (req, res) => {
             let rel;
+            if (prefix.startsWith('/') && req.url.startsWith(prefix + '/')) req.url = req.url.slice(prefix.length);
             try {
               rel = decodeURIComponent(req.url.split('?')[0]).replace(/^\\/_next\\/static\\//, '');
             } catch (_) {
               res.statusCode = 400;
               return res.end('Bad Request');
             }
-            const file = path.join(opts.dir, '.next', 'static', rel);
+            const file = path.join(opts.dir, dist, 'static', rel);
             if (req.url.startsWith('/_next/static/') && !rel.includes('..') && fs.existsSync(file)) {
               res.end('next:' + fs.readFileSync(file, 'utf8'));
             } else {
@@ -97,7 +103,12 @@ class LauncherStaticFallbackTest {
   }
 
   void asset(String release, String name, String content) throws IOException {
-    Path f = root.resolve("releases").resolve(release).resolve(".next/static").resolve(name);
+    asset(release, ".next", name, content);
+  }
+
+  void asset(String release, String distDir, String name, String content) throws IOException {
+    Path f =
+        root.resolve("releases").resolve(release).resolve(distDir).resolve("static").resolve(name);
     Files.createDirectories(f.getParent());
     Files.writeString(f, content);
   }
@@ -250,5 +261,68 @@ class LauncherStaticFallbackTest {
       assertThat(r).as(target).doesNotContain("SECRET").doesNotContain("\r\n\r\nID");
       assertThat(r).as(target).matches("(?s)HTTP/1.1 (400|404).*");
     }
+  }
+
+  @Test
+  void looksInTheDistDirEachReleaseWasBuiltInto() throws Exception {
+    // The operator records a next.config distDir other than .next at build time.
+    distDir(OLDEST, "build/out");
+    distDir(SERVING, "dist");
+    asset(OLDEST, "build/out", "chunks/old.js", "oldest, custom dist dir");
+    asset(OLDEST, ".next", "chunks/stale.js", "not the build's output");
+    asset(SERVING, "dist", "chunks/page.js", "serving");
+    asset(NEWEST, "chunks/page.js", "newest");
+    asset(NEWEST, "chunks/new.js", "newest, default dist dir");
+    // A recorded dist dir that leaves the release is ignored (.next is used).
+    distDir(NEWEST, "../..");
+    asset(NEWEST, "../..", "chunks/escape.js", "SECRET");
+    start();
+
+    assertThat(body(get("/_next/static/chunks/old.js"))).isEqualTo("oldest, custom dist dir");
+    assertThat(body(get("/_next/static/chunks/new.js"))).isEqualTo("newest, default dist dir");
+    // The serving release has it in its own dist dir: Next answers, not the newest release.
+    assertThat(body(get("/_next/static/chunks/page.js"))).isEqualTo("next:serving");
+    assertThat(get("/_next/static/chunks/stale.js")).startsWith("HTTP/1.1 404");
+    assertThat(get("/_next/static/chunks/escape.js"))
+        .startsWith("HTTP/1.1 404")
+        .doesNotContain("SECRET");
+  }
+
+  @Test
+  void answersUnderAPathAssetPrefixButNotUnderAnotherHost() throws Exception {
+    asset(OLDEST, "chunks/old.js", "from the oldest");
+    asset(SERVING, "chunks/page.js", "serving");
+    assetPrefix(SERVING, "/static-assets/");
+    start();
+
+    // The serving release's pages ask for <assetPrefix>/_next/static/...; Next strips a path
+    // prefix itself, so the fallback answers there too.
+    String old = get("/static-assets/_next/static/chunks/old.js?dpl=x");
+    assertThat(old).startsWith("HTTP/1.1 200").containsIgnoringCase("immutable");
+    assertThat(body(old)).isEqualTo("from the oldest");
+    assertThat(body(get("/static-assets/_next/static/chunks/page.js"))).isEqualTo("next:serving");
+    assertThat(body(get("/_next/static/chunks/old.js"))).isEqualTo("from the oldest");
+    assertThat(get("/elsewhere/_next/static/chunks/old.js")).startsWith("HTTP/1.1 404");
+
+    // An assetPrefix on another host sends browsers there: no prefix of the launcher's.
+    launcher.destroyForcibly().waitFor();
+    output.clear();
+    assetPrefix(SERVING, "https://cdn.example.com/app");
+    start();
+    assertThat(get("/app/_next/static/chunks/old.js")).startsWith("HTTP/1.1 404");
+    assertThat(body(get("/_next/static/chunks/old.js"))).isEqualTo("from the oldest");
+  }
+
+  void distDir(String release, String dir) throws IOException {
+    Files.writeString(
+        root.resolve("releases").resolve(release).resolve(NextBuildIdentity.DIST_DIR_FILE),
+        dir + "\n");
+  }
+
+  /** What Next 12-16 write into {@code <distDir>/required-server-files.json}, reduced. */
+  void assetPrefix(String release, String prefix) throws IOException {
+    Path f = root.resolve("releases").resolve(release).resolve(".next/required-server-files.json");
+    Files.writeString(
+        f, "{\"version\":1,\"config\":{\"assetPrefix\":\"" + prefix + "\",\"basePath\":\"\"}}");
   }
 }

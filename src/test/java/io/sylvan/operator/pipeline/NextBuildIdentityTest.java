@@ -76,6 +76,131 @@ class NextBuildIdentityTest {
     assertThat(NextBuildIdentity.deploymentIdOf(first)).isEqualTo(commit);
   }
 
+  /** A Next 15+ app's TypeScript config, with the fixture's keys and a dist dir of its own. */
+  static final String TS_CONFIG =
+      """
+      import type { NextConfig } from 'next';
+
+      const nextConfig: NextConfig = {
+        reactStrictMode: true,
+        poweredByHeader: false,
+        distDir: 'build/next',
+        deploymentId: process.env.SYLVAN_COMMIT as string,
+      };
+
+      export default nextConfig;
+      """;
+
+  @Test
+  void twoBuildsOfACommitWithATypeScriptNextConfigWriteTheCommitAsBuildId() throws Exception {
+    Path a = checkOutWithTypeScriptConfig("ts-a");
+    Path b = checkOutWithTypeScriptConfig("ts-b");
+
+    NextBuildIdentity.Plan planA = build(a);
+    NextBuildIdentity.Plan planB = build(b);
+
+    assertThat(planA.notes()).noneMatch(n -> n.startsWith("warning: "));
+    assertThat(planA.source()).isEqualTo(BuildIdSource.OPERATOR);
+    assertThat(planB.source()).isEqualTo(BuildIdSource.OPERATOR);
+    // Loaded through the release's own Next, as next build loads it.
+    assertThat(planA.config().error()).isNull();
+    assertThat(planA.config().distDir()).isEqualTo("build/next");
+    assertThat(a.resolve("next.config.sylvan-app.ts")).hasContent(TS_CONFIG.strip());
+    assertThat(a.resolve("next.config.ts")).content().contains("generateBuildId");
+    // The build wrote into the app's distDir; the operator records it for buildId and launcher.
+    assertThat(NextBuildIdentity.recordDistDir(a, planA.config())).contains("build/next");
+    assertThat(NextBuildIdentity.recordDistDir(b, planB.config())).contains("build/next");
+    assertThat(a.resolve(".next")).doesNotExist();
+    assertThat(NextBuildIdentity.buildId(a)).contains(commit);
+    assertThat(NextBuildIdentity.buildId(b)).contains(commit);
+    assertThat(staticFiles(a, "build/next")).isNotEmpty().isEqualTo(staticFiles(b, "build/next"));
+  }
+
+  @Test
+  void aTypeScriptConfigWithItsOwnGenerateBuildIdIsFoundByLoadingItAndKept(@TempDir Path dir)
+      throws IOException {
+    Files.createSymbolicLink(dir.resolve("node_modules"), first.resolve("node_modules"));
+    // generateBuildId comes from another module: only loading the config finds it.
+    Files.writeString(
+        dir.resolve("ids.ts"), "export const ids = { generateBuildId: async () => 'own-id' };\n");
+    Files.writeString(
+        dir.resolve("next.config.ts"),
+        "import { ids } from './ids';\nexport default { ...ids, poweredByHeader: false };\n");
+
+    NextBuildIdentity.Plan plan = prepare(dir);
+
+    assertThat(plan.config().error()).isNull();
+    assertThat(plan.config().generateBuildId()).isTrue();
+    assertThat(plan.source()).isEqualTo(BuildIdSource.APP);
+    assertThat(dir.resolve("next.config.sylvan-app.ts")).doesNotExist();
+  }
+
+  @Test
+  void aConfigFormNextDoesNotReadIsNotPinnedAndTheWarningSaysSo(@TempDir Path dir)
+      throws IOException {
+    Files.writeString(dir.resolve("next.config.cjs"), "module.exports = { distDir: 'x' };\n");
+
+    NextBuildIdentity.Plan plan = prepare(dir);
+
+    assertThat(plan.source()).isEqualTo(BuildIdSource.NEXT);
+    assertThat(dir.resolve(NextBuildIdentity.WRAPPER)).doesNotExist();
+    assertThat(dir.resolve("next.config.cjs")).exists();
+    assertThat(plan.notes())
+        .anyMatch(
+            n ->
+                n.startsWith("warning: build id not pinned: next.config.cjs")
+                    && n.contains("rename it to next.config.js"));
+  }
+
+  @Test
+  void aWrapperThatDoesNotLoadIsRemovedAndTheAppsConfigPutBack(@TempDir Path dir)
+      throws IOException {
+    // Loads only with a package the release lacks: the probe cannot load it, its text names no
+    // generateBuildId, so it is wrapped, and the wrapper fails to load the same way.
+    String config = "import plugin from 'sylvan-missing-plugin';\nexport default plugin({});\n";
+    Files.writeString(dir.resolve("next.config.mjs"), config);
+
+    NextBuildIdentity.Plan plan = prepare(dir);
+
+    assertThat(plan.source()).isEqualTo(BuildIdSource.NEXT);
+    assertThat(dir.resolve("next.config.mjs")).hasContent(config.strip());
+    assertThat(dir.resolve("next.config.sylvan-app.mjs")).doesNotExist();
+    assertThat(plan.notes())
+        .anyMatch(
+            n -> n.startsWith("warning: build id not pinned: the operator's next.config.mjs"));
+  }
+
+  @Test
+  void aCustomDistDirIsRecordedOnlyWhenTheBuildWroteThereAndNeverOutsideTheRelease(
+      @TempDir Path dir) throws IOException {
+    NextBuildIdentity.NextConfig custom = config("out/next");
+    assertThat(NextBuildIdentity.recordDistDir(dir, custom)).isEmpty();
+    Files.createDirectories(dir.resolve("out/next"));
+    Files.writeString(dir.resolve("out/next/BUILD_ID"), "id-1");
+    assertThat(NextBuildIdentity.recordDistDir(dir, custom)).contains("out/next");
+    assertThat(NextBuildIdentity.distDirOf(dir)).isEqualTo("out/next");
+    assertThat(NextBuildIdentity.buildId(dir)).contains("id-1");
+    for (String bad : List.of("../elsewhere", "/abs", "a/../../b", "", "./")) {
+      assertThat(NextBuildIdentity.safeDistDir(bad)).as(bad).isEmpty();
+    }
+    assertThat(NextBuildIdentity.recordDistDir(dir, config("../out"))).isEmpty();
+    assertThat(NextBuildIdentity.distDirOf(dir)).isEqualTo(".next");
+  }
+
+  private static NextBuildIdentity.NextConfig config(String distDir) {
+    return new NextBuildIdentity.NextConfig(
+        "next.config.js", false, false, null, null, false, null, null, distDir, null, null, null);
+  }
+
+  private static Path checkOutWithTypeScriptConfig(String name) throws IOException {
+    Path dir = work.resolve("releases").resolve(name);
+    RepoCommands.run(work, "git", "clone", "-q", work.resolve("app").toString(), dir.toString());
+    Files.delete(dir.resolve("next.config.js"));
+    Files.writeString(dir.resolve("next.config.ts"), TS_CONFIG);
+    RepoCommands.run(work, "cp", "-al", first.resolve("node_modules").toString(), dir.toString());
+    return dir;
+  }
+
   @Test
   void anAppConfigWithItsOwnGenerateBuildIdIsKeptAndRecordedAsApp(@TempDir Path dir)
       throws IOException {
@@ -178,7 +303,11 @@ class NextBuildIdentityTest {
   }
 
   private static List<String> staticFiles(Path release) throws IOException {
-    Path dir = release.resolve(".next/static");
+    return staticFiles(release, ".next");
+  }
+
+  private static List<String> staticFiles(Path release, String distDir) throws IOException {
+    Path dir = release.resolve(distDir).resolve("static");
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile)
           .map(p -> dir.relativize(p).toString())
