@@ -50,7 +50,7 @@ const FLOWS = opts.flows.split(',').filter(Boolean);
 const HEALTH = '/api/health';
 
 /** Runs `deploy(mark)` under load on `port`; `mark(name)` notes a phase start. */
-async function underLoad(port, deploy) {
+async function underLoad(port, bad, deploy) {
   const phases = [];
   const mark = (name) => phases.push({ name, t: Date.now() });
   const load = startLoad({ port, path: HEALTH, rate: opts.rate, timeoutMs: opts.timeoutMs });
@@ -68,6 +68,12 @@ async function underLoad(port, deploy) {
     const k = p ? p.name : 'before';
     summary.byPhase[k] = (summary.byPhase[k] || 0) + 1;
   }
+  // what users got from the broken release itself (its body names its commit), apart from
+  // timeouts and refusals of a saturated machine
+  const fromBad = records.filter((r) => r.commit === bad);
+  summary.brokenAnswers = fromBad.length;
+  const ts = fromBad.map((r) => r.t);
+  summary.brokenServedMs = ts.length ? ts.reduce((a, b) => Math.max(a, b)) - ts.reduce((a, b) => Math.min(a, b)) : 0;
   summary.phases = phases.map((p) => `${p.name} +${((p.t - phases[0].t) / 1000).toFixed(1)} s`);
   summary.finalServed = await servedCommits(port, HEALTH);
   return { ...summary, ...info };
@@ -75,7 +81,7 @@ async function underLoad(port, deploy) {
 
 async function ours(op, repo, commitA, i, preview) {
   const bad = await repo.commitUnhealthy(`broken ${i} ${preview ? 'ours' : 'ours-nopreview'}`);
-  return underLoad(op.appPort, async (mark) => {
+  return underLoad(op.appPort, bad, async (mark) => {
     op.writeSpec(repo.dir, bad, { healthCheck: { preview } });
     const t0 = Date.now();
     const id = await op.deploy();
@@ -111,7 +117,7 @@ async function ours(op, repo, commitA, i, preview) {
 
 async function seedFlow(seed, repo, commitA, i) {
   const bad = await repo.commitUnhealthy(`broken ${i} seed`);
-  return underLoad(opts.seedPort, async (mark) => {
+  return underLoad(opts.seedPort, bad, async (mark) => {
     const t0 = Date.now();
     const up = await seed.update(bad, false);
     mark('check');
@@ -165,7 +171,7 @@ async function main() {
       Object.assign(r, { run: i, flow, loadStart, loadEnd: loadavg() });
       results.push(r);
       log(
-        `run ${i}: ${flow} ${r.status}: ${r.failed} of ${r.sent} failed ${JSON.stringify(r.byKind)} over ${sec(r.failingMs)} s; by phase ${JSON.stringify(r.byPhase)}; served at the end ${JSON.stringify(r.finalServed)}`,
+        `run ${i}: ${flow} ${r.status}: ${r.failed} of ${r.sent} failed ${JSON.stringify(r.byKind)} over ${sec(r.failingMs)} s; ${r.brokenAnswers} from the broken release over ${sec(r.brokenServedMs)} s; by phase ${JSON.stringify(r.byPhase)}; served at the end ${JSON.stringify(r.finalServed)}`,
       );
     }
   }
@@ -177,15 +183,15 @@ async function main() {
   console.log(`load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}; ${opts.rate} req/s GET ${HEALTH}`);
   console.log(`good commit A ${commitA.slice(0, 12)}`);
   console.log(
-    '| run | flow | result | sent | failed | failed by kind | first -> last failed (s) | failed by phase | served at the end | load at start |',
+    '| run | flow | result | sent | failed | failed by kind | first -> last failed (s) | answers from the broken release | broken release served (s) | failed by phase | served at the end | load at start |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const served = Object.entries(r.finalServed)
       .map(([k, v]) => `${k === commitA ? 'A' : k.slice(0, 12)} x${v}`)
       .join(', ');
     console.log(
-      `| ${r.run} | ${r.flow} | ${r.status}${r.reason ? ` (${r.reason})` : ''} | ${r.sent} | ${r.failed} | ${JSON.stringify(r.byKind)} | ${sec(r.failingMs)} | ${JSON.stringify(r.byPhase)} | ${served} | ${r.loadStart} |`,
+      `| ${r.run} | ${r.flow} | ${r.status}${r.reason ? ` (${r.reason})` : ''} | ${r.sent} | ${r.failed} | ${JSON.stringify(r.byKind)} | ${sec(r.failingMs)} | ${r.brokenAnswers} | ${sec(r.brokenServedMs)} | ${JSON.stringify(r.byPhase)} | ${served} | ${r.loadStart} |`,
     );
   }
   console.log('\nphases (from the deploy start):');
@@ -200,7 +206,8 @@ async function main() {
     const failed = rs.reduce((a, r) => a + r.failed, 0);
     const sent = rs.reduce((a, r) => a + r.sent, 0);
     const allA = rs.every((r) => Object.keys(r.finalServed).length === 1 && r.finalServed[commitA]);
-    console.log(`${f}: ${failed} of ${sent} failed over ${rs.length} runs; A served at the end of every run: ${allA}`);
+    const broken = rs.reduce((a, r) => a + r.brokenAnswers, 0);
+    console.log(`${f}: ${failed} of ${sent} failed (${broken} answered by the broken release) over ${rs.length} runs; A served at the end of every run: ${allA}`);
   }
   saveResults(WORK, date, { date, command, versions: vers, opts, commitA, results });
 }
