@@ -4,7 +4,7 @@
  * Broken-commit benchmark: under a fixed-rate open-loop load (GET /api/health,
  * the path the commit breaks), a commit whose /api/health answers 500 (it builds
  * and starts fine) is deployed over a serving good commit A, by three flows, side
- * by side in one run (flow order rotating per run):
+ * by side in one run (flow order: the permutations in turn, one per run):
  *
  *   ours:           the packaged operator (loop off; own data dir and PM2_HOME)
  *                   through POST /environments/{env}/deploy; the pre-traffic
@@ -27,7 +27,7 @@
  */
 
 const path = require('path');
-const { parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
+const { flowOrder, parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
 const { log, poll, sleep } = require('../lib/proc');
 const { startLoad, failureSummary } = require('../lib/load');
 const { startNextEnv } = require('../lib/next-env');
@@ -162,7 +162,7 @@ async function main() {
 
   const results = [];
   for (let i = 1; i <= opts.runs; i++) {
-    const order = FLOWS.map((_, k) => FLOWS[(k + i - 1) % FLOWS.length]);
+    const order = flowOrder(FLOWS, i);
     for (const flow of order) {
       const loadStart = loadavg();
       log(`run ${i}: ${flow} (load ${loadStart})`);
@@ -207,7 +207,9 @@ async function main() {
     const sent = rs.reduce((a, r) => a + r.sent, 0);
     const allA = rs.every((r) => Object.keys(r.finalServed).length === 1 && r.finalServed[commitA]);
     const broken = rs.reduce((a, r) => a + r.brokenAnswers, 0);
-    console.log(`${f}: ${failed} of ${sent} failed (${broken} answered by the broken release) over ${rs.length} runs; A served at the end of every run: ${allA}`);
+    console.log(
+      `${f}: ${failed} of ${sent} failed (${broken} answered by the broken release) over ${rs.length} runs; A served at the end of every run: ${allA}`,
+    );
   }
   saveResults(WORK, date, { date, command, versions: vers, opts, commitA, results });
 }

@@ -20,14 +20,14 @@
  *              started") is counted and printed, not a crash of the benchmark.
  *
  * Both first deploy commit A (not timed); then each run makes, per flow, a
- * commit that changes a harmless file and deploys it (flow order rotating).
+ * commit that changes a harmless file and deploys it (flow order: the permutations in turn).
  *
  * Usage: bench/deploy/run.sh [--runs 3] [--work DIR] [--port 18490]
  *        [--app-port 4490] [--seed-port 4491] [--flows ours,ours-nopreview,seed]
  */
 
 const path = require('path');
-const { parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
+const { flowOrder, parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
 const { log, sleep } = require('../lib/proc');
 const { stats } = require('../lib/stats');
 const { startNextEnv } = require('../lib/next-env');
@@ -92,7 +92,7 @@ async function main() {
 
   const results = [];
   for (let i = 1; i <= opts.runs; i++) {
-    const order = FLOWS.map((_, k) => FLOWS[(k + i - 1) % FLOWS.length]);
+    const order = flowOrder(FLOWS, i);
     const r = { run: i, load: [] };
     for (const who of order) {
       const commit = await repo.commitChange(`update ${i} ${who}`);
