@@ -2,34 +2,36 @@
 'use strict';
 /*
  * Deploy-time benchmark: wall time of an update whose lockfile did not change,
- * the operator's pipeline against the seed's flow, on the same commits, side
- * by side in one run.
+ * the operator's pipeline with and without its pre-traffic preview against the
+ * seed's flow, on the same machine, side by side in one run.
  *
- *   ours: the packaged operator (loop off; own data dir and PM2_HOME) deploys
- *         each commit through POST /environments/{env}/deploy: checkout into a
- *         new release, backup, node_modules reused (lockfile unchanged), build
- *         in the new release, switch, reload one instance at a time, verify,
- *         health check. Timed from the POST to the deployment's end.
- *   seed: a plain checkout under its own PM2_HOME, the seed's ecosystem config
- *         (script npm, args start, cluster x2, wait_ready, listen_timeout
- *         10000, kill_timeout 5000): `git checkout <commit> && rm -rf .next &&
- *         npm ci && npm run build && pm2 reload <app>`, timed as a whole.
+ *   ours:      the packaged operator (loop off; own data dir and PM2_HOME)
+ *              deploys each commit through POST /environments/{env}/deploy:
+ *              checkout into a new release, backup, node_modules reused
+ *              (lockfile unchanged), build in the new release, Next.js
+ *              preflight, the pre-traffic preview (the release started beside
+ *              the serving one and health-checked), switch, reload one instance
+ *              at a time, verify, health check. Timed from the POST to the
+ *              deployment's end; per-step times from GET /deployments/{id}.
+ *   ours-nopreview: the same with `spec.healthCheck.preview: false`.
+ *   seed:      a plain checkout under its own PM2_HOME, the seed's ecosystem
+ *              config and update script (bench/lib/seed.js), timed as a whole.
+ *              Its `pm2 reload` exiting 1 ("[PM2][ERROR] process already
+ *              started") is counted and printed, not a crash of the benchmark.
  *
- * Both first deploy commit A (not timed); then each run makes a commit that
- * changes a harmless file and deploys it with both flows (order alternating).
+ * Both first deploy commit A (not timed); then each run makes, per flow, a
+ * commit that changes a harmless file and deploys it (flow order: the permutations in turn).
  *
  * Usage: bench/deploy/run.sh [--runs 3] [--work DIR] [--port 18490]
- *        [--app-port 4490] [--seed-port 4491]
+ *        [--app-port 4490] [--seed-port 4491] [--flows ours,ours-nopreview,seed]
  */
 
-const fs = require('fs');
 const path = require('path');
-const { parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
-const { log, mustRun, sleep } = require('../lib/proc');
-const { request } = require('../lib/http');
+const { flowOrder, parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions } = require('../lib/cli');
+const { log, sleep } = require('../lib/proc');
 const { stats } = require('../lib/stats');
-const { pm2, killPm2, writeSeedConfig } = require('../lib/pm2');
 const { startNextEnv } = require('../lib/next-env');
+const { Seed, servedCommits } = require('../lib/seed');
 const { workDir } = require('../lib/paths');
 
 const opts = parseOptions({
@@ -38,78 +40,32 @@ const opts = parseOptions({
   port: 18490,
   appPort: 4490,
   seedPort: 4491,
+  flows: 'ours,ours-nopreview,seed',
 });
 const WORK = path.resolve(opts.work);
-const SEED_APP = 'seed-app';
+const FLOWS = opts.flows.split(',').filter(Boolean);
 
-/** The seed's ecosystem.config.js (seed/design.md), with cwd, port and log paths filled in. */
-function seedConfig(dir, port) {
-  return writeSeedConfig(path.join(WORK, 'ecosystem.seed.config.js'), {
-    name: SEED_APP,
-    port,
-    cwd: dir,
-    env: { NEXT_TELEMETRY_DISABLED: '1' },
-    logDir: path.join(WORK, 'seed-logs'),
-  });
-}
-
-class Seed {
-  constructor(pm2Bin, repoDir) {
-    this.pm2Bin = pm2Bin;
-    this.dir = path.join(WORK, 'seed-checkout');
-    this.repoDir = repoDir;
-    this.pm2Home = path.join(WORK, 'seed-pm2-home');
-    this.env = { ...process.env, PM2_HOME: this.pm2Home, NEXT_TELEMETRY_DISABLED: '1' };
-  }
-
-  /** The seed's update flow; returns {ms, steps}. */
-  async update(commit, first) {
-    const steps = {};
-    const t0 = Date.now();
-    const step = async (name, command) => {
-      const r = await command;
-      steps[name] = r.ms;
-      return r;
-    };
-    const sh = (cmd, args) => mustRun(cmd, args, { cwd: this.dir, env: this.env });
-    await step('checkout', sh('git', ['checkout', '-q', commit]));
-    fs.rmSync(path.join(this.dir, '.next'), { recursive: true, force: true });
-    await step('npm ci', sh('npm', ['ci', '--no-audit', '--no-fund']));
-    await step('build', sh('npm', ['run', 'build']));
-    const pm2Args = first ? ['start', seedConfig(this.dir, opts.seedPort)] : ['reload', SEED_APP];
-    const pm2Options = { cwd: this.dir, env: { NEXT_TELEMETRY_DISABLED: '1' }, check: true };
-    const r = await step(first ? 'pm2 start' : 'pm2 reload', pm2(this.pm2Bin, this.pm2Home, pm2Args, pm2Options));
-    return { ms: Date.now() - t0, steps, pm2Error: /\[PM2\]\[ERROR\]/.test(r.out + r.err) };
-  }
-
-  async init() {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-    await mustRun('git', ['clone', '-q', this.repoDir, this.dir]);
-  }
-
-  kill() {
-    return killPm2(this.pm2Bin, this.pm2Home);
-  }
-}
-
-async function ours(op, repo, commit) {
-  op.writeSpec(repo.dir, commit);
+async function ours(op, repo, commit, preview) {
+  op.writeSpec(repo.dir, commit, { healthCheck: { preview } });
   const t0 = Date.now();
-  const d = await op.waitSuccess(await op.deploy(), 'ours: deployment');
+  const d = await op.waitSuccess(await op.deploy(), `ours (preview ${preview}): deployment`);
   const ms = Date.now() - t0;
   const steps = {};
   for (const s of d.steps) if (s.status !== 'skipped') steps[s.name] = s.duration;
   return { ms, steps, durationMs: d.durationMs };
 }
 
-async function servedCommit(port) {
-  const r = await request('GET', port, '/api/health', { timeoutMs: 5000 });
-  try {
-    return JSON.parse(r.body).commit || `(status ${r.status}, no commit)`;
-  } catch (_) {
-    return `(status ${r.status})`;
-  }
+/** True when every one of 10 answers names `commit`; `seen` keeps what answered. */
+async function serves(port, commit) {
+  const seen = await servedCommits(port);
+  return { served: Object.keys(seen).length === 1 && seen[commit] === 10, seen };
 }
+
+const sec = (ms) => (ms / 1000).toFixed(1);
+const stepsText = (steps) =>
+  Object.entries(steps)
+    .map(([k, v]) => `${k} ${sec(v)}`)
+    .join(', ');
 
 async function main() {
   const command = `bench/deploy/run.sh ${process.argv.slice(2).join(' ')}`.trim();
@@ -123,27 +79,34 @@ async function main() {
     appPort: opts.appPort,
     instances: 2,
   });
-  const seed = new Seed(pm2Bin, repo.dir);
+  const seed = new Seed({ work: WORK, pm2Bin, repoDir: repo.dir, port: opts.seedPort });
   onExit(() => seed.kill());
   log('initial deployment of A, ours (not timed)');
-  await ours(op, repo, commitA);
-  log('initial deployment of A, seed (not timed)');
-  await seed.init();
-  await seed.update(commitA, true);
+  await ours(op, repo, commitA, true);
+  if (FLOWS.includes('seed')) {
+    log('initial deployment of A, seed (not timed)');
+    await seed.init();
+    const first = await seed.update(commitA, true);
+    if (first.pm2.code !== 0) log(`seed: pm2 start exited ${first.pm2.code} ${first.pm2.error}`);
+  }
 
   const results = [];
   for (let i = 1; i <= opts.runs; i++) {
-    const commit = await repo.commitChange(`update ${i}`);
-    await mustRun('git', ['fetch', '-q', 'origin'], { cwd: seed.dir });
-    const order = i % 2 ? ['ours', 'seed'] : ['seed', 'ours'];
-    const r = { run: i, commit: commit.slice(0, 12), load: loadavg() };
+    const order = flowOrder(FLOWS, i);
+    const r = { run: i, load: [] };
     for (const who of order) {
-      log(`run ${i}: ${who} deploys ${commit.slice(0, 12)} (load ${loadavg()})`);
-      r[who] = who === 'ours' ? await ours(op, repo, commit) : await seed.update(commit, false);
+      const commit = await repo.commitChange(`update ${i} ${who}`);
+      const load = loadavg();
+      r.load.push(`${who} ${load}`);
+      log(`run ${i}: ${who} deploys ${commit.slice(0, 12)} (load ${load})`);
+      if (who === 'seed') r[who] = await seed.update(commit, false);
+      else r[who] = await ours(op, repo, commit, who === 'ours');
       await sleep(2000);
-      r[who].served = (await servedCommit(who === 'ours' ? opts.appPort : opts.seedPort)) === commit;
+      Object.assign(r[who], await serves(who === 'seed' ? opts.seedPort : opts.appPort, commit));
+      r[who].commit = commit.slice(0, 12);
+      const pm2 = r[who].pm2 && r[who].pm2.code !== 0 ? `; pm2 reload exit ${r[who].pm2.code} ${r[who].pm2.error}` : '';
       log(
-        `run ${i}: ${who} ${(r[who].ms / 1000).toFixed(1)} s ${JSON.stringify(r[who].steps)} serves new commit: ${r[who].served}`,
+        `run ${i}: ${who} ${sec(r[who].ms)} s (${stepsText(r[who].steps)}) serves the new commit: ${r[who].served}${pm2}`,
       );
     }
     results.push(r);
@@ -154,23 +117,47 @@ async function main() {
   console.log(`\n## Deploy time\ndate ${date}; command: ${command}`);
   console.log(`versions ${JSON.stringify(vers)}`);
   console.log(`load average (1/5/15 min) before ${loadBefore}, after ${loadavg()}`);
-  console.log('| run | ours (s) | seed (s) | ours/seed | ours steps (ms) | seed steps (ms) |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| run | ${FLOWS.map((f) => `${f} (s)`).join(' | ')} | ours/ours-nopreview | load average at each start |`,
+  );
+  console.log(`|---|${FLOWS.map(() => '---|').join('')}---|---|`);
+  const ratio = (r) => (r.ours && r['ours-nopreview'] ? (r.ours.ms / r['ours-nopreview'].ms).toFixed(2) : 'n/a');
   for (const r of results) {
+    const cells = FLOWS.map((f) => `${sec(r[f].ms)}${r[f].served ? '' : ' (new commit NOT served)'}`);
+    console.log(`| ${r.run} | ${cells.join(' | ')} | ${ratio(r)} | ${r.load.join('; ')} |`);
+  }
+  console.log('\nper-step times (s):');
+  for (const r of results) for (const f of FLOWS) console.log(`- run ${r.run} ${f}: ${stepsText(r[f].steps)}`);
+  const p50 = {};
+  for (const f of FLOWS) p50[f] = stats(results.map((r) => r[f].ms)).p50;
+  console.log(`\np50 (s): ${FLOWS.map((f) => `${f} ${sec(p50[f])}`).join(', ')}`);
+  for (const f of FLOWS) {
+    const notServed = results.filter((r) => !r[f].served);
     console.log(
-      `| ${r.run} | ${(r.ours.ms / 1000).toFixed(1)} | ${(r.seed.ms / 1000).toFixed(1)} | ${(r.ours.ms / r.seed.ms).toFixed(2)} | ${JSON.stringify(r.ours.steps)} | ${JSON.stringify(r.seed.steps)}${r.seed.pm2Error ? ' [PM2][ERROR] printed' : ''} |`,
+      `${f}: new commit served after ${results.length - notServed.length} of ${results.length} updates` +
+        (notServed.length ? `; answers when not: ${notServed.map((r) => JSON.stringify(r[f].seen)).join(' ')}` : ''),
     );
   }
-  const o = stats(results.map((r) => r.ours.ms));
-  const s = stats(results.map((r) => r.seed.ms));
-  const ratio = o.p50 / s.p50;
-  console.log(
-    `\nours p50 ${(o.p50 / 1000).toFixed(1)} s (max ${(o.max / 1000).toFixed(1)}), seed p50 ${(s.p50 / 1000).toFixed(1)} s (max ${(s.max / 1000).toFixed(1)}); ratio of p50s ${ratio.toFixed(2)}`,
-  );
-  console.log(
-    `new commit served after every update: ours ${results.every((r) => r.ours.served)}, seed ${results.every((r) => r.seed.served)}`,
-  );
-  console.log(`target ours <= 0.6 x seed: ${ratio <= 0.6 ? 'MET' : 'MISSED'}`);
+  if (FLOWS.includes('seed')) {
+    const failedReloads = results.filter((r) => r.seed.pm2.code !== 0);
+    const lines = [...new Set(failedReloads.map((r) => r.seed.pm2.error).filter(Boolean))];
+    console.log(
+      `seed: pm2 reload failed (exit != 0) in ${failedReloads.length} of ${results.length} updates` +
+        `${lines.length ? `: ${JSON.stringify(lines)}` : ''}; of those, new commit served after ${failedReloads.filter((r) => r.seed.served).length}`,
+    );
+  }
+  if (p50.ours && p50['ours-nopreview']) {
+    const gate = p50.ours / p50['ours-nopreview'] - 1;
+    console.log(
+      `preview gate adds ${(gate * 100).toFixed(1)}% (p50s); target <= 15%: ${gate <= 0.15 ? 'MET' : 'MISSED'}`,
+    );
+  }
+  if (p50.ours && p50.seed) {
+    const ratioSeed = p50.ours / p50.seed;
+    console.log(
+      `ours/seed (p50s) ${ratioSeed.toFixed(2)}; target ours <= 0.6 x seed: ${ratioSeed <= 0.6 ? 'MET' : 'MISSED'}`,
+    );
+  }
   saveResults(WORK, date, { date, command, versions: vers, opts, results });
 }
 

@@ -110,4 +110,16 @@ async function versions(pm2Bin, appDir) {
   };
 }
 
-module.exports = { parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions };
+/**
+ * The order of `flows` in run `run` (1-based): the permutations in turn, so that over the runs
+ * every flow follows every other one (a rotation would always put the same flow after the same
+ * other, which then always pays for what that one leaves running, such as the seed's restarting workers).
+ */
+function flowOrder(flows, run) {
+  const perms = (xs) =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => perms([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+  const all = perms(flows);
+  return all[(run - 1) % all.length];
+}
+
+module.exports = { flowOrder, parseOptions, onExit, cleanupAll, runMain, saveResults, loadavg, versions };

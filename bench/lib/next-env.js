@@ -11,7 +11,7 @@ const { prepareRoot, writeSpec } = require('./spec');
 const { ensurePm2 } = require('./pm2');
 const { nextFixtureRepo } = require('./repos');
 const { onExit } = require('./cli');
-const { log } = require('./proc');
+const { log, sleep } = require('./proc');
 
 class NextEnvOperator extends Operator {
   constructor({ work, pm2Bin, port, env, app, appPort, instances }) {
@@ -29,8 +29,8 @@ class NextEnvOperator extends Operator {
     Object.assign(this, { specs, env, app, appPort, instances, root: path.join(work, 'srv', env) });
   }
 
-  /** Points the environment's spec at `commit` of `repo`. */
-  writeSpec(repo, commit) {
+  /** Points the environment's spec at `commit` of `repo`; `healthCheck`: more keys (e.g. {preview: false}). */
+  writeSpec(repo, commit, { healthCheck } = {}) {
     writeSpec(this.specs, this.env, {
       variant: 'next',
       app: this.app,
@@ -39,11 +39,48 @@ class NextEnvOperator extends Operator {
       root: this.root,
       port: this.appPort,
       instances: this.instances,
+      healthCheck,
     });
   }
 
+  /** The environment in /status (undefined when missing). */
+  async status() {
+    return (await this.environments()).find((e) => e.name === this.env);
+  }
+
+  /** The reason of the environment's Stalled condition when it is true, else null. */
+  async stalledReason() {
+    const e = await this.status();
+    const c = e && (e.conditions || []).find((x) => x.type === 'Stalled' && x.status);
+    return c ? c.reason : null;
+  }
+
+  /**
+   * Waits for deployment `id` and, when it failed after the switch, for its rollback (the failed
+   * deployment is marked failed before its rollback runs and rolled_back after it). Resolves
+   * {failed, rb}: the deployment and its rollback deployment (null when none ran).
+   */
+  async waitRolledBack(id, timeoutMs = 15 * 60 * 1000) {
+    const end = Date.now() + timeoutMs;
+    let endedAt = 0;
+    const done = (d) => d && !/progress|pending/i.test(String(d.status));
+    while (Date.now() < end) {
+      const failed = await this.deployment(id);
+      const row = (await this.json(`/deployments?env=${this.env}`)).find((d) => d.rollbackOf === id);
+      if (done(row) && done(failed)) return { failed, rb: await this.deployment(row.id) };
+      if (failed.status === 'success') return { failed, rb: null };
+      if (done(failed) && !row) {
+        endedAt = endedAt || Date.now();
+        if (Date.now() - endedAt > 10000) return { failed, rb: null };
+      }
+      await sleep(250);
+    }
+    throw new Error(`deployment ${id} and its rollback not finished within ${timeoutMs} ms`);
+  }
+
   async start() {
-    prepareRoot(this.root, { BENCH_KEY: 'bench' });
+    // a value no path contains: the operator redacts env values everywhere in its logs
+    prepareRoot(this.root, { BENCH_KEY: 'bench-key-value-q7' });
     return super.start();
   }
 
