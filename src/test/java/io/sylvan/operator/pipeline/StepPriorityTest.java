@@ -1,6 +1,8 @@
 package io.sylvan.operator.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sylvan.operator.runtime.IdlePriority;
 import io.sylvan.operator.runtime.ProcessCommandRunner;
@@ -9,6 +11,7 @@ import io.sylvan.operator.state.DeploymentType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +29,11 @@ class StepPriorityTest {
   @TempDir Path work;
 
   DeploymentContext context(boolean idlePriority) throws IOException {
+    return context(idlePriority, "cat /proc/self/stat", "5m");
+  }
+
+  DeploymentContext context(boolean idlePriority, String buildCommand, String buildTimeout)
+      throws IOException {
     Path root = work.resolve("target");
     Path release = Files.createDirectories(root.resolve("releases/r"));
     String commit = "a".repeat(40);
@@ -43,7 +51,8 @@ class StepPriorityTest {
                     backupCommand: cat /proc/self/stat
                     timeout: 30s
                 """)
-            .replace("command: npm run build", "command: cat /proc/self/stat");
+            .replace("command: npm run build", "command: " + buildCommand)
+            .replace("timeout: 5m", "timeout: " + buildTimeout);
     return new DeploymentContext(
         TestSpecs.parse("prio", yaml),
         commit,
@@ -93,6 +102,22 @@ class StepPriorityTest {
 
     assertThat(build).containsExactly(SCHED_OTHER, ours[1]);
     assertThat(migrate).containsExactly(SCHED_OTHER, ours[1]);
+  }
+
+  @Test
+  void aTimedOutBuildAtIdlePriorityTakesItsWholeProcessTreeWithIt() throws Exception {
+    // No session of its own: the runner kills the command's descendants, the sleeper included.
+    DeploymentContext ctx = context(true, "sh -c 'sleep 300 & echo $! > sleeper.pid; wait'", "2s");
+
+    assertThatThrownBy(() -> new BuildStep().run(ctx))
+        .isInstanceOfSatisfying(
+            StepFailure.class, f -> assertThat(f.code()).isEqualTo(FailureCode.BUILD_TIMEOUT));
+
+    long sleeper =
+        Long.parseLong(Files.readString(ctx.releaseDir().resolve("sleeper.pid")).strip());
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ProcessHandle.of(sleeper).map(h -> !h.isAlive()).orElse(true));
   }
 
   /** Fields 41 (policy) and 19 (nice) of the first {@code /proc/<pid>/stat} line in {@code out}. */
