@@ -23,6 +23,11 @@ const { startNextEnv } = require('../lib/next-env');
 const RELOAD_STEP = 'Reloading PM2';
 const SETTINGS = { on: 'true', off: 'false' };
 
+/** An Instant of the API (ISO-8601 text, or epoch seconds) in ms since the epoch. */
+function instant(v) {
+  return typeof v === 'number' ? v * 1000 : Date.parse(v);
+}
+
 function fmt(n) {
   return Number.isFinite(n) ? n.toFixed(1) : 'n/a';
 }
@@ -50,7 +55,7 @@ async function deployUnderLoad(c, round, opts) {
     error: d.status === 'success' ? undefined : d.error,
     load: loadBefore,
     deployment: { start, end },
-    reload: reload && { start: Date.parse(reload.startedAt), end: Date.parse(reload.endedAt) },
+    reload: reload && { start: instant(reload.startTime), end: instant(reload.endTime) },
     steps,
     requests,
   };
