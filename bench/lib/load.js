@@ -12,7 +12,8 @@ const http = require('http');
  * `timeoutMs` per request, `maxSockets` keep-alive connections. stop() waits for the outstanding
  * requests and resolves the records {t: issue time (epoch ms), ms: latency, ok, status, why: '' or
  * the failure's kind ("HTTP 500", "timeout", "ECONNREFUSED (new socket)", ...), fresh: on a new
- * connection, commit: what a JSON body's `commit` said (or null)}.
+ * connection, commit: what a JSON body's `commit` said (or null), pid: the answering worker's pid
+ * when the body names one (else 0)}.
  */
 function startLoad({ port, path = '/api/health', rate, timeoutMs = 10000, maxSockets = 64, maxRequests = Infinity }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
@@ -55,6 +56,8 @@ function startLoad({ port, path = '/api/health', rate, timeoutMs = 10000, maxSoc
         rec.status = res.statusCode;
         const m = /"commit":"([0-9a-f]+)"/.exec(body);
         rec.commit = m ? m[1] : null;
+        const pid = /"pid":(\d+)/.exec(body);
+        rec.pid = pid ? Number(pid[1]) : 0;
         finish(res.statusCode === 200, res.statusCode === 200 ? '' : `HTTP ${res.statusCode}`);
       });
       res.on('error', (e) => finish(false, e.code || e.message));

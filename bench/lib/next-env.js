@@ -14,7 +14,7 @@ const { onExit } = require('./cli');
 const { log, sleep } = require('./proc');
 
 class NextEnvOperator extends Operator {
-  constructor({ work, pm2Bin, port, env, app, appPort, instances }) {
+  constructor({ work, pm2Bin, port, env, app, appPort, instances, settings = {} }) {
     const specs = path.join(work, 'specs');
     super({
       work,
@@ -24,7 +24,7 @@ class NextEnvOperator extends Operator {
       dataDir: path.join(work, 'data'),
       pm2Bin,
       pm2Home: path.join(work, 'pm2-home'),
-      settings: { SYLVAN_SPECS_DIRECTORY: specs },
+      settings: { ...settings, SYLVAN_SPECS_DIRECTORY: specs },
     });
     Object.assign(this, { specs, env, app, appPort, instances, root: path.join(work, 'srv', env) });
   }
@@ -93,7 +93,8 @@ class NextEnvOperator extends Operator {
 /**
  * The start of a release benchmark in `work`: the jar (built if missing), pm2, fresh operator dirs
  * (and `cleanDirs`), the fixture repository with its first commit A, and the operator (stopped at
- * exit) started on a spec naming A; `env`, `app`, `port`, `appPort`, `instances` as for the operator.
+ * exit) started on a spec naming A; `env`, `app`, `port`, `appPort`, `instances`, `settings` (more
+ * SYLVAN_* variables) as for the operator.
  * Resolves {op, repo, commitA, pm2Bin}.
  */
 async function startNextEnv(work, { cleanDirs = [], ...operatorOptions }) {

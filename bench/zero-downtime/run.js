@@ -26,15 +26,20 @@
  *         window of each config, for finding what a latency spike lines up with]
  *        [--fixture DIR] (default the CI fixture, next 16 app router;
  *         bench/zero-downtime/next12-pages is a Next 12 pages-router app: use its own --work)
+ *
+ * Whole deployments instead of bare reloads: --deployments N [--idle on,off] [--rate 200]
+ *        [--baseline-ms 10000] [--work DIR] [--port 4400] (see deployments.js): the packaged
+ *        operator deploys N new commits (install/build/preview/reload) under load, with and
+ *        without its idle CPU priority (sylvan.deploy.idle-priority), interleaved.
  */
 
-const http = require('http');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { parseOptions, onExit, cleanupAll, runMain, saveResults, versions } = require('../lib/cli');
 const { log, run, mustRun, poll } = require('../lib/proc');
 const { request } = require('../lib/http');
+const { startLoad } = require('../lib/load');
 const { percentile, stats } = require('../lib/stats');
 const { ensurePm2, killPm2, writeSeedConfig } = require('../lib/pm2');
 const { copyDir } = require('../lib/repos');
@@ -62,6 +67,8 @@ const opts = parseOptions({
   raw: undefined,
   bootNice: undefined,
   clientNice: 0,
+  deployments: 0,
+  idle: 'on,off',
 });
 const WORK = path.resolve(opts.work);
 const APP = path.join(WORK, 'app');
@@ -164,79 +171,6 @@ function waitHealthy(port, ms, message) {
   return poll(check, { timeoutMs: ms, everyMs: 250, message });
 }
 
-function startLoad(port) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const results = []; // {t: start ms since epoch, ms: latency, ok, why}
-  let sent = 0;
-  let outstanding = 0;
-  let stopped = false;
-  const t0 = Date.now();
-  const hr0 = process.hrtime.bigint();
-
-  function fire() {
-    sent += 1;
-    outstanding += 1;
-    const startHr = process.hrtime.bigint();
-    const rec = { t: t0 + Number(startHr - hr0) / 1e6, ms: 0, ok: false, why: '', fresh: false };
-    let done = false;
-    const finish = (ok, why) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      rec.ms = Number(process.hrtime.bigint() - startHr) / 1e6;
-      rec.ok = ok;
-      rec.why = why;
-      rec.fresh = !req.reusedSocket;
-      results.push(rec);
-      outstanding -= 1;
-    };
-    const req = http.get({ host: '127.0.0.1', port, path: opts.path, agent }, (res) => {
-      let body = '';
-      res.on('data', (d) => {
-        if (opts.raw) body += d;
-      });
-      res.on('end', () => {
-        if (opts.raw) {
-          const m = /"pid":(\d+)/.exec(body);
-          rec.pid = m ? Number(m[1]) : 0;
-        }
-        finish(res.statusCode === 200, res.statusCode === 200 ? '' : `HTTP ${res.statusCode}`);
-      });
-      res.on('error', (e) => finish(false, e.code || e.message));
-      res.on('aborted', () => finish(false, 'aborted'));
-    });
-    const timer = setTimeout(() => {
-      finish(false, 'timeout');
-      req.destroy();
-    }, opts.timeoutMs);
-    // reused keep-alive socket vs new connection tells the keep-alive close
-    // race apart from a refused / reset fresh connection
-    req.on('error', (e) =>
-      finish(false, `${e.code || e.message}${req.reusedSocket ? ' (reused socket)' : ' (new socket)'}`),
-    );
-  }
-
-  const iv = setInterval(() => {
-    if (stopped) return;
-    const due = Math.floor(((Date.now() - t0) * opts.rate) / 1000);
-    while (sent < due && sent < opts.maxRequests) fire();
-  }, 2);
-
-  return {
-    get sent() {
-      return sent;
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(iv);
-      const end = Date.now() + opts.timeoutMs + 2000;
-      while (outstanding > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      agent.destroy();
-      return results;
-    },
-  };
-}
-
 function summarize(results, windows) {
   const inWindow = (t) => windows.some((w) => t >= w.start && t <= w.end + 1000);
   const outside = [];
@@ -316,11 +250,11 @@ async function benchConfig(name, port) {
 
   if (opts.clientNice !== 0) setClientPriority(opts.clientNice);
   // warm-up, not measured
-  const warm = startLoad(port);
+  const warm = startLoad({ ...opts, port });
   await new Promise((r) => setTimeout(r, 3000));
   await warm.stop();
 
-  const load = startLoad(port);
+  const load = startLoad({ ...opts, port });
   const windows = [];
   const reloadInfo = [];
   await new Promise((r) => setTimeout(r, opts.baselineMs / 2));
@@ -439,6 +373,7 @@ function printTable(all, meta) {
 }
 
 async function main() {
+  if (opts.deployments > 0) return require('./deployments').main(opts);
   const command = `bench/zero-downtime/run.sh ${process.argv.slice(2).join(' ')}`.trim();
   const date = new Date().toISOString();
   await setup();

@@ -34,8 +34,8 @@
  *      minus 1000 ms, else 7000 ms) exits anyway, before PM2's SIGKILL.
  *   Signalling twice does not restart the sequence.
  *
- * Boot: runs at a lower CPU priority (SYLVAN_BOOT_NICE) until it joins the
- * shared port, and in Next mode warms the app's routes (SYLVAN_WARMUP_PATHS,
+ * Boot: runs at a lower CPU priority (SYLVAN_BOOT_IDLE: SCHED_IDLE, else
+ * nice 19; or SYLVAN_BOOT_NICE) until it joins the shared port, and in Next mode warms the app's routes (SYLVAN_WARMUP_PATHS,
  * SYLVAN_WARMUP_ROUNDS) on a private port first, so the workers serving beside
  * a booting one keep their latency and its own first requests are not slow.
  *
@@ -130,16 +130,22 @@ const HARD_DEADLINE_MS = intEnv(
 // A booting worker (loading Next, prepare(), warm-up renders) takes most of a
 // CPU for a second or two while the old workers serve beside it; on a small VM
 // that is what raised the serving p99 during a reload. So the launcher boots at
-// a lower CPU priority (SYLVAN_BOOT_NICE, default 10; 0 = off) and returns to
-// its original priority just before it joins the shared port. Linux nice values
-// are per thread: every thread of the process (V8 and libuv threads too) is
-// lowered and restored. Restoring needs CAP_SYS_NICE or an RLIMIT_NICE that
-// allows the original value (systemd: LimitNICE=+0); without either the launcher
+// a lower CPU priority and returns to its original one just before it joins
+// the shared port: with SYLVAN_BOOT_IDLE=1 (the operator's default) at
+// SCHED_IDLE, set with `chrt -a` on its own pid (every thread), else nice 19;
+// otherwise at SYLVAN_BOOT_NICE (default 10; 0 = off) more nice. Linux nice
+// values and policies are per thread: every thread of the process (V8 and libuv
+// threads too) is lowered and restored. Restoring needs CAP_SYS_NICE or an
+// RLIMIT_NICE that allows the original nice value (systemd: LimitNICE=+0);
+// leaving SCHED_IDLE needs the same (sched(7)). Without either the launcher
 // leaves its priority alone rather than stay slowed down for good.
 const os = require('os');
+const childProcess = require('child_process');
 
 const BOOT_NICE = intEnv('SYLVAN_BOOT_NICE', 10, 0);
-let bootPriority = null; // {original} while lowered
+const BOOT_IDLE = intEnv('SYLVAN_BOOT_IDLE', 0, 0) === 1;
+const SCHED_OTHER = 0;
+let bootPriority = null; // {original, target | idle} while lowered
 
 function threadIds() {
   try {
@@ -162,6 +168,37 @@ function setAllThreads(priority) {
     }
   }
   return failed;
+}
+
+/** Field 41 of /proc/self/task/<tid>/stat: the thread's scheduling policy; -1 if unknown. */
+function policyOf(tid) {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+  } catch (_) {
+    return -1;
+  }
+}
+
+/** Threads not at `policy` (ended threads are not counted). */
+function threadsNotAt(policy) {
+  return threadIds().filter((tid) => {
+    const p = policyOf(tid);
+    return p !== -1 && p !== policy;
+  }).length;
+}
+
+/** `chrt -a --<policy> -p 0 <our pid>`: every thread of this process; true if it exited 0. */
+function chrtAllThreads(policy) {
+  try {
+    const r = childProcess.spawnSync('chrt', ['-a', `--${policy}`, '-p', '0', String(process.pid)], {
+      stdio: 'ignore',
+      timeout: 5000,
+    });
+    return r.status === 0;
+  } catch (_) {
+    return false;
+  }
 }
 
 function mayRaisePriorityTo(nice) {
@@ -188,15 +225,15 @@ function mayRaisePriorityTo(nice) {
 }
 
 function lowerBootPriority() {
-  if (BOOT_NICE === 0 || process.platform !== 'linux') return;
+  if ((!BOOT_IDLE && BOOT_NICE === 0) || process.platform !== 'linux') return;
   let original;
   try {
     original = os.getPriority(process.pid);
   } catch (_) {
     return;
   }
-  const target = Math.min(19, original + BOOT_NICE);
-  if (target === original) return;
+  // Started at another policy (under chrt, or real-time): not ours to change.
+  if (policyOf(process.pid) !== SCHED_OTHER) return;
   if (!mayRaisePriorityTo(original)) {
     log(
       'INFO',
@@ -204,14 +241,26 @@ function lowerBootPriority() {
     );
     return;
   }
+  if (BOOT_IDLE && chrtAllThreads('idle')) {
+    bootPriority = { original, idle: true };
+    return;
+  }
+  const target = BOOT_IDLE ? 19 : Math.min(19, original + BOOT_NICE);
+  if (target === original) return;
   setAllThreads(target);
   bootPriority = { original, target };
 }
 
 function restoreBootPriority() {
   if (!bootPriority) return;
-  const { original, target } = bootPriority;
+  const { original, target, idle } = bootPriority;
   bootPriority = null;
+  if (idle) {
+    const failed = chrtAllThreads('other') ? threadsNotAt(SCHED_OTHER) : threadIds().length;
+    if (failed > 0) log('WARN', `could not restore SCHED_OTHER on ${failed} thread(s)`);
+    else log('INFO', `booted at SCHED_IDLE; back to SCHED_OTHER, nice ${original}`);
+    return;
+  }
   const failed = setAllThreads(original);
   if (failed > 0) log('WARN', `could not restore priority nice ${original} on ${failed} thread(s)`);
   else log('INFO', `booted at nice ${target}; back to nice ${original}`);

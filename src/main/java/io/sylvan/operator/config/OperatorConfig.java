@@ -48,6 +48,20 @@ public interface OperatorConfig {
     Duration leaseExpiry();
   }
 
+  Deploy deploy();
+
+  /** How deployments treat the host they share with the serving app. */
+  interface Deploy {
+    /**
+     * Install, build, migrations, the pre-traffic preview and the boot and warm-up of new workers
+     * run at the lowest CPU priority the host offers ({@code SCHED_IDLE}, else nice 19) and idle
+     * I/O priority, so that on a small VM the serving workers keep the CPU. {@code false} runs them
+     * at normal priority: for comparison, or a host where idle work starves for too long.
+     */
+    @WithDefault("true")
+    boolean idlePriority();
+  }
+
   /** The reconcile loop. Each environment's own interval is {@code spec.reconcile.interval}. */
   interface Reconcile {
     /** How often the loop wakes to see which environments are due (and for liveness). */

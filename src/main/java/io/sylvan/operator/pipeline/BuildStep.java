@@ -5,26 +5,21 @@ import io.sylvan.operator.runtime.FileTrees;
 import io.sylvan.operator.spec.CommandLine;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Builds the new release while the old one serves. {@code SYLVAN_COMMIT} is set so the app's {@code
  * next.config.js} can use it; for a Next.js app the build id and {@code NEXT_DEPLOYMENT_ID} are
- * pinned to the commit first ({@link NextBuildIdentity}), unless its config sets its own. The build
- * runs at a lower CPU priority ({@code nice -n 10}, where {@code /usr/bin/nice} exists): {@code
- * next build} takes every core for 10-20 s, and on a small VM the serving workers must keep
+ * pinned to the commit first ({@link NextBuildIdentity}), unless its config sets its own. Like
+ * every step command, the build runs at idle CPU and I/O priority ({@link DeploymentContext#run}):
+ * {@code next build} takes every core for 10-20 s, and on a small VM the serving workers must keep
  * answering meanwhile (measured on 2 cores: answers to 100 req/s queued past 10 s while a build ran
- * beside them). A build that fails after {@link ReuseBuildCacheStep} seeded the cache runs once
- * more from a clean cache, so only the commit itself can fail it.
+ * beside them at normal priority). A build that fails after {@link ReuseBuildCacheStep} seeded the
+ * cache runs once more from a clean cache, so only the commit itself can fail it.
  */
 final class BuildStep implements Step {
-
-  static final Path NICE = Path.of("/usr/bin/nice");
 
   @Override
   public String name() {
@@ -165,18 +160,9 @@ final class BuildStep implements Step {
     Map<String, String> env = baseEnv(ctx);
     ctx.nextBuild().ifPresent(plan -> env.putAll(plan.env()));
     return ctx.run(
-        niced(CommandLine.split(ctx.s().build().command())),
+        CommandLine.split(ctx.s().build().command()),
         ctx.releaseDir(),
         env,
         ctx.s().build().timeout());
-  }
-
-  static List<String> niced(List<String> argv) {
-    if (!Files.isExecutable(NICE)) {
-      return argv;
-    }
-    List<String> out = new ArrayList<>(List.of(NICE.toString(), "-n", "10"));
-    out.addAll(argv);
-    return out;
   }
 }

@@ -3,6 +3,7 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.Commits;
+import io.sylvan.operator.runtime.IdlePriority;
 import io.sylvan.operator.runtime.InheritedEnv;
 import io.sylvan.operator.runtime.Pm2Process;
 import io.sylvan.operator.runtime.Redactor;
@@ -268,31 +269,41 @@ public final class DeploymentContext {
       // Off a bad release first, polish later: every worker boots at once, so there is no
       // serving worker to yield CPU to, and 30 warm-up rounds cost ~1 s of rollback time here.
       env.put("SYLVAN_WARMUP_ROUNDS", "1");
+      env.put("SYLVAN_BOOT_IDLE", "0");
       env.put("SYLVAN_BOOT_NICE", "0");
     } else {
-      // Set explicitly (the ecosystem's defaults): PM2 keeps a process's variables across
-      // reloads, so what a rollback set must be undone by the next deployment.
+      // Set explicitly: PM2 keeps a process's variables across reloads, so what a rollback set
+      // must be undone by the next deployment. A new worker boots and warms up at SCHED_IDLE (else
+      // nice 19) while the old ones serve, unless the operator's switch is off.
       env.put("SYLVAN_WARMUP_ROUNDS", "30");
-      env.put("SYLVAN_BOOT_NICE", "10");
+      env.put("SYLVAN_BOOT_IDLE", tools.idlePriority() ? "1" : "0");
+      env.put("SYLVAN_BOOT_NICE", "0");
     }
     return env;
   }
 
   /**
    * Runs a command in a step: output lines go to the deploy log as they come, secrets of the env
-   * file are redacted everywhere.
+   * file are redacted everywhere. Step commands (install, build, migrations, copies) serve no user,
+   * so they run at {@link #idle idle priority}; no session of their own: the runner's timeout kills
+   * their process tree by descendants.
    */
   public CommandResult run(
       List<String> argv, Path workingDir, Map<String, String> env, Duration timeout) {
     Command.Builder b =
-        Command.builder(argv)
+        Command.builder(idle(argv))
             .workingDir(workingDir)
             .removeEnv(InheritedEnv.toDrop())
             .env(env)
             .timeout(timeout)
             .redactor(redactor)
             .onLine(log::output);
-    log.info("$ " + String.join(" ", argv));
+    log.info("$ " + String.join(" ", idle(argv)));
     return tools.runner().run(b.build());
+  }
+
+  /** {@code argv} at the lowest priority this host offers, unless the operator switched it off. */
+  public List<String> idle(List<String> argv) {
+    return tools.idlePriority() ? IdlePriority.lowest(argv, IdlePriority.probe(), true) : argv;
   }
 }

@@ -60,8 +60,9 @@ final class PreviewStep implements Step {
       throw new StepFailure(FailureCode.INTERNAL, "cannot prepare the preview: " + e.getMessage());
     }
     IdlePriority.Support support = IdlePriority.probe();
+    boolean idle = ctx.tools().idlePriority();
     List<String> argv =
-        IdlePriority.wrap(List.of("node", ctx.tools().launcher().toString()), support);
+        IdlePriority.inOwnGroup(List.of("node", ctx.tools().launcher().toString()), support, idle);
     ctx.log().info("$ " + String.join(" ", argv) + " (PORT=" + port + ")");
     try (PreviewProcess preview =
         PreviewProcess.start(
@@ -94,7 +95,7 @@ final class PreviewStep implements Step {
       return "preview healthy on 127.0.0.1:"
           + port
           + " ("
-          + priority(support)
+          + IdlePriority.describe(support, idle)
           + "): "
           + report.checks()
           + ", response "
@@ -127,7 +128,9 @@ final class PreviewStep implements Step {
     }
     env.put("SYLVAN_WARMUP_PATHS", pe.get("SYLVAN_WARMUP_PATHS"));
     env.put("SYLVAN_WARMUP_ROUNDS", pe.get("SYLVAN_WARMUP_ROUNDS"));
-    // The whole process runs at idle priority already; the launcher must not try to restore one.
+    // The whole process runs at idle priority already (or the operator switched it off); the
+    // launcher must not restore a normal one for serving.
+    env.put("SYLVAN_BOOT_IDLE", "0");
     env.put("SYLVAN_BOOT_NICE", "0");
     return env;
   }
@@ -192,9 +195,5 @@ final class PreviewStep implements Step {
         .reduce((a, b) -> a + ", " + b)
         .map(s -> "failed: " + s)
         .orElse("failed");
-  }
-
-  private static String priority(IdlePriority.Support s) {
-    return (s.chrtIdle() ? "SCHED_IDLE" : "nice 19") + (s.ioniceIdle() ? ", idle I/O" : "");
   }
 }

@@ -83,7 +83,8 @@ public class ToolboxProducer {
         launcher,
         ecosystem,
         secrets.redactor(),
-        this::recordHealth);
+        this::recordHealth,
+        config.deploy().idlePriority());
   }
 
   /**

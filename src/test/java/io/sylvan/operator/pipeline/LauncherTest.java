@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,8 @@ class LauncherTest {
       const os = require('os');
       // what the app's own startup code runs at, before it listens
       fs.writeFileSync('nice-at-start', String(os.getPriority(process.pid)));
+      const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+      fs.writeFileSync('policy-at-start', stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
       require('http')
         .createServer((req, res) => res.end('ok'))
         .listen(Number(process.env.PORT), '127.0.0.1');
@@ -62,6 +65,10 @@ class LauncherTest {
   }
 
   void start(int port, String drainMs) throws IOException {
+    start(port, drainMs, Map.of());
+  }
+
+  void start(int port, String drainMs, Map<String, String> env) throws IOException {
     ProcessBuilder pb =
         new ProcessBuilder("node", dir.resolve("sylvan-launcher.js").toString())
             .directory(dir.toFile())
@@ -71,6 +78,7 @@ class LauncherTest {
     pb.environment().put("SYLVAN_COMMIT", "c".repeat(40));
     pb.environment().put("SYLVAN_DRAIN_MS", drainMs);
     pb.environment().put("SYLVAN_BOOT_NICE", "10");
+    pb.environment().putAll(env);
     launcher = pb.start();
     Thread reader =
         new Thread(
@@ -126,6 +134,36 @@ class LauncherTest {
   }
 
   @Test
+  void bootsAtSchedIdleAndServesAtTheNormalPolicyAndItsOwnNice() throws Exception {
+    int before = niceOf(ProcessHandle.current().pid());
+    start(TestSpecs.freePort(), "1500", Map.of("SYLVAN_BOOT_IDLE", "1"));
+    if (logged("booting at unchanged priority")) {
+      // May not leave SCHED_IDLE again (sched(7): RLIMIT_NICE): the launcher stays as it was.
+      assertThat(Files.readString(dir.resolve("policy-at-start")).strip())
+          .isEqualTo(Integer.toString(SCHED_OTHER));
+      assertThat(Files.readString(dir.resolve("nice-at-start")).strip())
+          .isEqualTo(Integer.toString(before));
+      assumeThat(false).as("this user may not restore a normal priority").isTrue();
+    }
+    if (logged("booted at nice 19")) {
+      // No chrt on this host: the fallback is the highest nice value.
+      assertThat(Files.readString(dir.resolve("nice-at-start")).strip()).isEqualTo("19");
+    } else {
+      assertThat(Files.readString(dir.resolve("policy-at-start")).strip())
+          .isEqualTo(Integer.toString(SCHED_IDLE));
+      assertThat(logged("booted at SCHED_IDLE; back to SCHED_OTHER")).isTrue();
+    }
+    // Every thread serves at the normal policy and the original nice value.
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(launcher.pid()), "task"))) {
+      for (Path task : tasks.toList()) {
+        String tid = task.getFileName().toString();
+        assertThat(policyOf(launcher.pid(), tid)).as("thread " + tid).isEqualTo(SCHED_OTHER);
+        assertThat(niceOf(launcher.pid(), tid)).as("thread " + tid).isEqualTo(before);
+      }
+    }
+  }
+
+  @Test
   void exitsWithoutTheDrainWindowWhenNoClientIsConnected() throws Exception {
     // A 60 s window outlasts the hard deadline (7 s): exiting before it means the window was
     // skipped.
@@ -163,6 +201,16 @@ class LauncherTest {
     byte[] buf = new byte[4096];
     int n = s.getInputStream().read(buf);
     return new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII);
+  }
+
+  static final int SCHED_OTHER = 0;
+  static final int SCHED_IDLE = 5;
+
+  /** Field 41 of /proc/<pid>/task/<tid>/stat: the thread's scheduling policy. */
+  static int policyOf(long pid, String tid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "task", tid, "stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(f[38]);
   }
 
   static int niceOf(long pid) throws IOException {

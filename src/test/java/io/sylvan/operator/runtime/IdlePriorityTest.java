@@ -36,6 +36,26 @@ class IdlePriorityTest {
   }
 
   @Test
+  void stepCommandsKeepTheirRunnersProcessGroupSoATimeoutStillKillsTheirTree() {
+    IdlePriority.Support all = new IdlePriority.Support(true, true, true);
+    assertThat(IdlePriority.lowest(NODE, all, true))
+        .containsExactly(
+            "chrt", "--idle", "0", "ionice", "-c", "3", "node", "/opt/sylvan/launcher.js");
+    assertThat(IdlePriority.lowest(NODE, new IdlePriority.Support(false, false, true), true))
+        .containsExactly("nice", "-n", "19", "node", "/opt/sylvan/launcher.js");
+  }
+
+  @Test
+  void theOperatorsSwitchLeavesCommandsAtNormalPriorityButThePreviewInItsOwnGroup() {
+    IdlePriority.Support all = new IdlePriority.Support(true, true, true);
+    assertThat(IdlePriority.lowest(NODE, all, false)).isEqualTo(NODE);
+    assertThat(IdlePriority.inOwnGroup(NODE, all, false))
+        .containsExactly("setsid", "node", "/opt/sylvan/launcher.js");
+    assertThat(IdlePriority.describe(all, false)).contains("idle-priority=false");
+    assertThat(IdlePriority.describe(all, true)).isEqualTo("SCHED_IDLE, idle I/O");
+  }
+
+  @Test
   void killsTheWholeProcessGroupAndRefusesGroupsThatAreNotAPreview() {
     assertThat(IdlePriority.killGroup(4242)).containsExactly("kill", "-KILL", "--", "-4242");
     assertThatThrownBy(() -> IdlePriority.killGroup(1))
