@@ -44,6 +44,10 @@ import io.sylvan.operator.state.Trigger;
       DeploySpec.Reconcile.class,
       DeploySpec.Reconcile.Mode.class,
       DeploySpec.Build.Cache.class,
+      DeploySpec.Placement.class,
+      DeploySpec.Placement.NodeTarget.class,
+      DeploySpec.Rollout.class,
+      DeploySpec.Rollout.Amount.class,
       // JSON of the REST API.
       ApiError.class,
       StatusResponse.class,
