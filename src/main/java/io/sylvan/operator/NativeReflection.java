@@ -53,6 +53,7 @@ import io.sylvan.operator.state.Trigger;
       StatusResponse.class,
       StatusResponse.SpecSourceStatus.class,
       EnvironmentStatus.class,
+      EnvironmentStatus.NodeStatus.class,
       DeploymentView.class,
       DeploymentView.Options.class,
       DeploymentView.Error.class,

@@ -53,6 +53,14 @@ public class LocalNode implements NodeIdentity {
     return labels;
   }
 
+  /**
+   * This process's node name, for entities filling in their {@code node} before they are first
+   * written (JPA callbacks cannot be injected).
+   */
+  static String currentName() {
+    return io.quarkus.arc.Arc.container().instance(LocalNode.class).get().name();
+  }
+
   /** A fresh id per operator process: two agents claiming one name differ here. */
   public String instanceId() {
     return instanceId;
