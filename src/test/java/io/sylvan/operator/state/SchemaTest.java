@@ -248,8 +248,8 @@ class SchemaTest {
         PreparedStatement insert =
             c.prepareStatement(
                 "insert into deployment (environment, type, status, started_at, git_commit,"
-                    + " trigger) values (?, 'update', ?, now() - make_interval(secs => ?), ?,"
-                    + " 'schedule')")) {
+                    + " trigger, node) values (?, 'update', ?, now() - make_interval(secs => ?), ?,"
+                    + " 'schedule', ?)")) {
       String[] statuses = {"success", "failed", "rolled_back", "success"};
       int rows = 20_000;
       for (int i = 0; i < rows; i++) {
@@ -257,6 +257,7 @@ class SchemaTest {
         insert.setString(2, statuses[i % statuses.length]);
         insert.setInt(3, rows - i);
         insert.setString(4, i % 2 == 0 ? SHA_A : SHA_B);
+        insert.setString(5, TestRows.node());
         insert.addBatch();
       }
       insert.executeBatch();
