@@ -1,5 +1,6 @@
 package io.sylvan.operator.api;
 
+import io.sylvan.operator.spec.NodeNames;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.WireEnum;
 import jakarta.inject.Inject;
@@ -29,9 +30,13 @@ public class DeploymentResource {
   @Inject StatusService status;
 
   @GET
-  @Operation(summary = "Deployment history, newest first; page with before=<id of the last row>")
+  @Operation(
+      summary =
+          "Deployment history of every node, newest first; node=<name> keeps one node's; page"
+              + " with before=<id of the last row>")
   public List<DeploymentView> history(
       @QueryParam("env") String env,
+      @QueryParam("node") String node,
       @QueryParam("status") String statusParam,
       @QueryParam("limit") String limitParam,
       @QueryParam("before") String beforeParam) {
@@ -43,7 +48,16 @@ public class DeploymentResource {
     if (env != null && status.environment(env).isEmpty()) {
       throw ApiException.notFound("no environment named '" + env + "'");
     }
-    return status.history(env, st, before, limit);
+    if (node != null && !NodeNames.NAME.matcher(node).matches()) {
+      throw ApiException.badParameter(
+          "node",
+          "node must be a node name ("
+              + NodeNames.NAME_RULE
+              + "), got '"
+              + Params.shown(node)
+              + "'");
+    }
+    return status.history(env, node, st, before, limit);
   }
 
   @GET

@@ -20,6 +20,7 @@ import java.util.Map;
 public record DeploymentView(
     long id,
     String environment,
+    String node,
     DeploymentType type,
     DeploymentStatus status,
     String gitCommit,
@@ -89,6 +90,7 @@ public record DeploymentView(
     return new DeploymentView(
         d.id,
         d.environment,
+        d.node,
         d.type,
         d.status,
         d.gitCommit,

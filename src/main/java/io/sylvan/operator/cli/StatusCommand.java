@@ -43,6 +43,7 @@ class StatusCommand extends CtlCommand {
           e.path("suspended").asBoolean() ? "yes" : "no");
     }
     table.print(out());
+    printNodes(environments);
     if (env == null) {
       JsonNode source = answer.json().path("specSource");
       out().println();
@@ -78,6 +79,31 @@ class StatusCommand extends CtlCommand {
               sha(last, "gitCommit"),
               Table.time(last, "startTime"));
     }
+  }
+
+  /** One row per node, only for environments that run on more than one (a single VM: none). */
+  private void printNodes(List<JsonNode> environments) {
+    List<JsonNode> fleet = environments.stream().filter(e -> e.path("nodes").size() > 1).toList();
+    if (fleet.isEmpty()) {
+      return;
+    }
+    Table table = new Table("ENV", "NODE", "SYNC", "HEALTH", "ACTUAL", "LAST DEPLOYMENT");
+    for (JsonNode e : fleet) {
+      for (JsonNode n : e.path("nodes")) {
+        JsonNode last = n.path("lastDeployment");
+        table.row(
+            text(e, "name"),
+            text(n, "name"),
+            text(n, "sync"),
+            text(n, "health"),
+            sha(n, "actualCommit"),
+            last.isObject()
+                ? "#" + text(last, "id") + " " + text(last, "type") + " " + text(last, "status")
+                : "-");
+      }
+    }
+    out().println();
+    table.print(out());
   }
 
   private static String readyReason(JsonNode e) {

@@ -5,6 +5,7 @@ import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
+import io.sylvan.operator.state.LocalNode;
 import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,6 +34,7 @@ public class DeploymentRunner {
   @Inject AutoRollback rollback;
   @Inject EnvironmentService environments;
   @Inject EnvironmentLock locks;
+  @Inject LocalNode node;
   @Inject OperatorMetrics metrics;
   @Inject DeploymentListener listener;
 
@@ -153,6 +155,8 @@ public class DeploymentRunner {
               + ctx.commit()
               + " to "
               + ctx.environment()
+              + " on node "
+              + node.name()
               + optionsText(ctx.options()));
       Optional<StepRunner.Failed> failure = steps.run(ctx, prepared.steps(), null);
       if (failure.isEmpty()) {

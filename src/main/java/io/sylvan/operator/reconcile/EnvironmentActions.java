@@ -65,7 +65,7 @@ public class EnvironmentActions {
     EnvironmentState state = state(env);
     String target = to != null ? resolve(releases, to) : previousGood(releases, state);
     if (releases.current().flatMap(Releases::revision).filter(target::equals).isPresent()
-        && !deploying(env)) {
+        && !deploying(env, state.node)) {
       // Pinning the serving commit would change nothing but show the environment OutOfSync.
       throw new ActionException(
           env
@@ -133,13 +133,18 @@ public class EnvironmentActions {
     return matches.get(0);
   }
 
-  /** A deployment runs now: what serves may change, so a rollback to it is not a no-op. */
-  private static boolean deploying(String env) {
+  /**
+   * A deployment runs on this node now: what serves may change, so a rollback to it is not a no-op.
+   */
+  private static boolean deploying(String env, String node) {
     return QuarkusTransaction.requiringNew()
             .call(
                 () ->
                     Deployment.count(
-                        "environment = ?1 and status = ?2", env, DeploymentStatus.IN_PROGRESS))
+                        "environment = ?1 and node = ?2 and status = ?3",
+                        env,
+                        node,
+                        DeploymentStatus.IN_PROGRESS))
         > 0;
   }
 
@@ -152,8 +157,9 @@ public class EnvironmentActions {
             .call(
                 () ->
                     Deployment.<Deployment>list(
-                        "environment = ?1 and status = ?2 order by id desc",
+                        "environment = ?1 and node = ?2 and status = ?3 order by id desc",
                         state.name,
+                        state.node,
                         DeploymentStatus.SUCCESS));
     for (Deployment d : good) {
       if (!d.gitCommit.equals(serving)) {

@@ -77,7 +77,9 @@ final class AppDeploymentSchema {
                 "backup",
                 "releases",
                 "rollback",
-                "reconcile"));
+                "reconcile",
+                "placement",
+                "rollout"));
     if (binder.hasErrors()) {
       return null;
     }
@@ -96,9 +98,11 @@ final class AppDeploymentSchema {
   }
 
   private DeploySpec.Spec spec(YamlSection s) {
+    DeploySpec.Target target = target(s.section("target", true, "root"));
+    FleetSchema fleet = new FleetSchema(binder, this::checkPort);
     return new DeploySpec.Spec(
         source(s.section("source", true, "repository", "commit")),
-        target(s.section("target", true, "root")),
+        target,
         process(
             s.section(
                 "process", false, "instances", "port", "maxMemoryRestart", "script", "ecosystem")),
@@ -122,7 +126,18 @@ final class AppDeploymentSchema {
         backup(s.section("backup", false, "enabled", "keep")),
         releases(s.section("releases", false, "keep")),
         rollback(s.section("rollback", false, "automatic")),
-        reconcile(s.section("reconcile", false, "interval", "suspend", "mode")));
+        reconcile(s.section("reconcile", false, "interval", "suspend", "mode")),
+        fleet.placement(s.section("placement", false, "nodes", "nodeSelector"), target.root()),
+        fleet.rollout(
+            s.section(
+                "rollout",
+                false,
+                "canary",
+                "maxParallel",
+                "minHealthyTime",
+                "progressDeadline",
+                "maxFailures",
+                "autoRevert")));
   }
 
   private DeploySpec.Source source(YamlSection s) {

@@ -3,6 +3,8 @@ package io.sylvan.operator.spec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * One environment's desired state, as read from {@code deploy-specs/<env>.yaml} ({@code apiVersion:
@@ -27,6 +29,59 @@ public record DeploySpec(
 
   public record Metadata(String name, String environment) {}
 
+  /**
+   * This spec as node {@code node} runs it: with that node's {@code root} and {@code port}
+   * overrides applied, or empty when the placement does not name the node (or its labels do not
+   * match the selector). Without placement the spec runs on the node that loads it, unchanged.
+   */
+  public Optional<DeploySpec> forNode(String node, Map<String, String> labels) {
+    Placement placement = spec.placement();
+    if (placement.isNone()) {
+      return Optional.of(this);
+    }
+    if (!placement.nodes().isEmpty()) {
+      return placement.target(node).map(this::withOverrides);
+    }
+    boolean selected =
+        placement.nodeSelector().entrySet().stream()
+            .allMatch(l -> l.getValue().equals(labels.get(l.getKey())));
+    return selected ? Optional.of(this) : Optional.empty();
+  }
+
+  private DeploySpec withOverrides(Placement.NodeTarget t) {
+    if (t.root() == null && t.port() == null) {
+      return this;
+    }
+    Target target = t.root() == null ? spec.target() : new Target(t.root());
+    Process p = spec.process();
+    Process process =
+        t.port() == null
+            ? p
+            : new Process(
+                p.instances(),
+                t.port(),
+                p.maxMemoryRestart(),
+                p.maxMemoryRestartBytes(),
+                p.script(),
+                p.ecosystem());
+    Spec s =
+        new Spec(
+            spec.source(),
+            target,
+            process,
+            spec.build(),
+            spec.migrate(),
+            spec.env(),
+            spec.healthCheck(),
+            spec.backup(),
+            spec.releases(),
+            spec.rollback(),
+            spec.reconcile(),
+            spec.placement(),
+            spec.rollout());
+    return new DeploySpec(apiVersion, kind, metadata, s, sourceFile);
+  }
+
   public record Spec(
       Source source,
       Target target,
@@ -38,7 +93,39 @@ public record DeploySpec(
       Backup backup,
       Releases releases,
       Rollback rollback,
-      Reconcile reconcile) {}
+      Reconcile reconcile,
+      Placement placement,
+      Rollout rollout) {
+
+    /** A spec without placement or rollout section: runs on the node that loads it. */
+    public Spec(
+        Source source,
+        Target target,
+        Process process,
+        Build build,
+        Migrate migrate,
+        Env env,
+        HealthCheck healthCheck,
+        Backup backup,
+        Releases releases,
+        Rollback rollback,
+        Reconcile reconcile) {
+      this(
+          source,
+          target,
+          process,
+          build,
+          migrate,
+          env,
+          healthCheck,
+          backup,
+          releases,
+          rollback,
+          reconcile,
+          Placement.none(),
+          Rollout.defaults());
+    }
+  }
 
   /** Where the app's code comes from and which commit must run. */
   public record Source(String repository, String commit) {}
@@ -159,6 +246,87 @@ public record DeploySpec(
     public enum Mode {
       ENFORCE,
       WARN
+    }
+  }
+
+  /**
+   * Which nodes of the fleet run this environment: the listed {@code nodes} (each may override
+   * {@code target.root} and {@code process.port}, so several nodes can share one machine) or every
+   * node whose labels contain {@code nodeSelector}. Neither: the node that loads the spec.
+   */
+  public record Placement(List<NodeTarget> nodes, Map<String, String> nodeSelector) {
+
+    public Placement {
+      nodes = List.copyOf(nodes);
+      nodeSelector = Map.copyOf(nodeSelector);
+    }
+
+    /** One listed node; {@code root} and {@code port} are null when not overridden. */
+    public record NodeTarget(String name, Path root, Integer port) {}
+
+    public static Placement none() {
+      return new Placement(List.of(), Map.of());
+    }
+
+    public boolean isNone() {
+      return nodes.isEmpty() && nodeSelector.isEmpty();
+    }
+
+    /** The entry of {@code node} in {@code nodes}. */
+    public Optional<NodeTarget> target(String node) {
+      return nodes.stream().filter(t -> t.name().equals(node)).findFirst();
+    }
+  }
+
+  /**
+   * How a new commit reaches the placed nodes: {@code canary} nodes first, then waves of {@code
+   * maxParallel}; each node must stay healthy for {@code minHealthyTime} before the next wave; more
+   * than {@code maxFailures} failed nodes abort the rollout, and {@code autoRevert} puts the nodes
+   * already switched back on the release they served before. Used only with a placement.
+   */
+  public record Rollout(
+      Amount canary,
+      Amount maxParallel,
+      Duration minHealthyTime,
+      Duration progressDeadline,
+      int maxFailures,
+      boolean autoRevert) {
+
+    /** The documented defaults ({@link SpecDefaults}). */
+    public static Rollout defaults() {
+      return new Rollout(
+          SpecDefaults.ROLLOUT_CANARY,
+          SpecDefaults.ROLLOUT_MAX_PARALLEL,
+          SpecDefaults.ROLLOUT_MIN_HEALTHY_TIME,
+          SpecDefaults.ROLLOUT_PROGRESS_DEADLINE,
+          SpecDefaults.ROLLOUT_MAX_FAILURES,
+          SpecDefaults.ROLLOUT_AUTO_REVERT);
+    }
+
+    /** A count or a percentage of the placed nodes. */
+    public record Amount(int value, boolean percent) {
+
+      public static Amount count(int value) {
+        return new Amount(value, false);
+      }
+
+      public static Amount percent(int value) {
+        return new Amount(value, true);
+      }
+
+      /** Of n nodes: at least 1 when value > 0 (a percentage rounds up), at most n. */
+      public int of(int n) {
+        if (value <= 0 || n <= 0) {
+          return 0;
+        }
+        int amount = percent ? (int) Math.ceil(value * (double) n / 100) : value;
+        return Math.max(1, Math.min(n, amount));
+      }
+
+      @Override
+      public String toString() {
+        return percent ? value + "%" : Integer.toString(value);
+      }
     }
   }
 }

@@ -46,11 +46,15 @@ public class SpecCatalog {
   private volatile State state = new State(null, null);
 
   @Inject
-  public SpecCatalog(OperatorConfig config, Instance<EstablishedEnvironments> established) {
+  public SpecCatalog(
+      OperatorConfig config,
+      Instance<EstablishedEnvironments> established,
+      Instance<NodeIdentity> node) {
     this(
         sourceFor(
             config,
-            () -> established.isResolvable() ? established.get().oldestFirst() : List.of()));
+            () -> established.isResolvable() ? established.get().oldestFirst() : List.of(),
+            node.isResolvable() ? node.get() : null));
   }
 
   public SpecCatalog(SpecSource source) {
@@ -67,7 +71,17 @@ public class SpecCatalog {
    * operator itself holds and lets environments that already run win a collision.
    */
   public static SpecSource sourceFor(OperatorConfig config, EstablishedEnvironments established) {
-    SpecParser parser = new SpecParser(reservedPorts(ConfigProvider.getConfig()), established);
+    return sourceFor(config, established, null);
+  }
+
+  /**
+   * The source the configuration selects, as {@code node} sees it: only the environments placed on
+   * it are valid, with its overrides ({@link DeploySpec#forNode}); null: every environment.
+   */
+  public static SpecSource sourceFor(
+      OperatorConfig config, EstablishedEnvironments established, NodeIdentity node) {
+    SpecParser parser =
+        new SpecParser(reservedPorts(ConfigProvider.getConfig()), established, node);
     OperatorConfig.Specs specs = config.specs();
     Optional<String> gitUrl = specs.gitUrl().filter(url -> !url.isBlank());
     if (gitUrl.isPresent()) {

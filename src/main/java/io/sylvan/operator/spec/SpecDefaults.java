@@ -113,6 +113,25 @@ public final class SpecDefaults {
   /** {@code spec.reconcile.mode}. */
   public static final DeploySpec.Reconcile.Mode RECONCILE_MODE = DeploySpec.Reconcile.Mode.ENFORCE;
 
+  /** {@code spec.rollout.canary}: nodes updated first, alone. */
+  public static final DeploySpec.Rollout.Amount ROLLOUT_CANARY = DeploySpec.Rollout.Amount.count(1);
+
+  /** {@code spec.rollout.maxParallel}: nodes per wave after the canary. */
+  public static final DeploySpec.Rollout.Amount ROLLOUT_MAX_PARALLEL =
+      DeploySpec.Rollout.Amount.count(1);
+
+  /** {@code spec.rollout.minHealthyTime}: how long a node stays healthy before the next wave. */
+  public static final Duration ROLLOUT_MIN_HEALTHY_TIME = Duration.ofSeconds(30);
+
+  /** {@code spec.rollout.progressDeadline}: how long one node's update may take at most. */
+  public static final Duration ROLLOUT_PROGRESS_DEADLINE = Duration.ofMinutes(10);
+
+  /** {@code spec.rollout.maxFailures}: failed nodes tolerated before the rollout is aborted. */
+  public static final int ROLLOUT_MAX_FAILURES = 0;
+
+  /** {@code spec.rollout.autoRevert}: an aborted rollout puts switched nodes back. */
+  public static final boolean ROLLOUT_AUTO_REVERT = true;
+
   /** Largest spec file accepted, checked before any YAML parsing. */
   public static final int MAX_FILE_BYTES = 256 * 1024;
 

@@ -18,6 +18,15 @@ public record SpecLookup(DeploySpec spec, boolean invalid, String problem) {
     if (spec != null) {
       return new SpecLookup(spec, false, null);
     }
+    if (snapshot.map(s -> s.elsewhere().containsKey(environment)).orElse(false)) {
+      // Valid, but another node's to run: nothing here may deploy it.
+      return new SpecLookup(
+          null,
+          false,
+          "environment '"
+              + environment
+              + "' is not placed on this node (spec.placement); ask a node it is placed on");
+    }
     boolean invalid =
         snapshot
             .map(s -> s.invalid().stream().anyMatch(i -> i.environment().equals(environment)))

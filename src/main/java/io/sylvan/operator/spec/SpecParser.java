@@ -25,6 +25,7 @@ public final class SpecParser {
 
   private final Map<Integer, String> reservedPorts;
   private final EstablishedEnvironments established;
+  private final NodeIdentity node;
 
   /**
    * A parser that knows of no ports taken by the operator and of no running environment (e.g. for
@@ -40,8 +41,20 @@ public final class SpecParser {
    * @param established the environments that already run, which win a collision
    */
   public SpecParser(Map<Integer, String> reservedPorts, EstablishedEnvironments established) {
+    this(reservedPorts, established, null);
+  }
+
+  /**
+   * @param reservedPorts ports an app must not use, each with what holds it
+   * @param established the environments that already run, which win a collision
+   * @param node the node loading the specs: only the environments placed on it are valid in a
+   *     snapshot (with its overrides), and only they are checked for collisions; null: all are
+   */
+  public SpecParser(
+      Map<Integer, String> reservedPorts, EstablishedEnvironments established, NodeIdentity node) {
     this.reservedPorts = Map.copyOf(reservedPorts);
     this.established = established;
+    this.node = node;
   }
 
   /**
@@ -92,7 +105,7 @@ public final class SpecParser {
       String revision, Map<String, String> files, Map<String, String> rejected) {
     List<SpecParseResult> results =
         files.entrySet().stream().map(file -> parse(file.getKey(), file.getValue())).toList();
-    return SpecSetRules.snapshot(revision, results, rejected, established.oldestFirst());
+    return SpecSetRules.snapshot(revision, results, rejected, established.oldestFirst(), node);
   }
 
   /** The file name without directories and without a {@code .yaml}/{@code .yml} extension. */

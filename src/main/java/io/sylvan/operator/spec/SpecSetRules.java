@@ -21,12 +21,14 @@ final class SpecSetRules {
    * @param parsed the parse results of the files that were read
    * @param rejected entries that were not read, file name to why; each is an invalid spec
    * @param established environments that already run here, oldest first
+   * @param node the node that loads the specs; null: every valid spec runs here as written
    */
   static SpecSnapshot snapshot(
       String revision,
       List<SpecParseResult> parsed,
       Map<String, String> rejected,
-      List<String> established) {
+      List<String> established,
+      NodeIdentity node) {
     List<SpecParseResult> results = new ArrayList<>(parsed);
     for (Map.Entry<String, String> entry : rejected.entrySet()) {
       // Named by its base name, so a rejected file still counts as a claim on its environment.
@@ -42,6 +44,7 @@ final class SpecSetRules {
     }
     results.sort(Comparator.comparing(SpecParseResult::file));
     List<SpecParseResult> usable = new ArrayList<>();
+    Map<String, DeploySpec> elsewhere = new LinkedHashMap<>();
     Map<SpecParseResult, List<SpecError>> invalid = new LinkedHashMap<>();
     Map<String, List<SpecParseResult>> byEnvironment = byEnvironment(results);
     for (SpecParseResult result : results) {
@@ -54,7 +57,10 @@ final class SpecSetRules {
         }
       }
       if (errors.isEmpty()) {
-        usable.add(result);
+        SpecParseResult here = effective(result, node, elsewhere);
+        if (here != null) {
+          usable.add(here);
+        }
       } else {
         invalid.put(result, errors);
       }
@@ -62,22 +68,69 @@ final class SpecSetRules {
     Map<SpecParseResult, List<SpecError>> conflicts = SpecConflicts.find(usable, established);
     Map<String, DeploySpec> valid = new LinkedHashMap<>();
     List<SpecSnapshot.InvalidSpec> problems = new ArrayList<>();
+    for (SpecParseResult result : usable) {
+      valid.put(result.environment(), result.spec());
+    }
     for (SpecParseResult result : results) {
       List<SpecError> errors = invalid.get(result);
-      List<SpecError> conflict = conflicts.get(result);
       String environment =
           result.environment() != null ? result.environment() : SpecParser.baseName(result.file());
       if (errors != null) {
         problems.add(new SpecSnapshot.InvalidSpec(environment, result.file(), errors));
-      } else if (conflict != null) {
-        problems.add(
-            new SpecSnapshot.InvalidSpec(
-                environment, result.file(), conflict, SpecSnapshot.Problem.CONFLICT));
-      } else {
-        valid.put(result.environment(), result.spec());
       }
     }
-    return new SpecSnapshot(revision, Instant.now(), valid, problems);
+    conflicts.forEach(
+        (result, conflict) -> {
+          valid.remove(result.environment());
+          problems.add(
+              new SpecSnapshot.InvalidSpec(
+                  result.environment(), result.file(), conflict, SpecSnapshot.Problem.CONFLICT));
+        });
+    problems.sort(Comparator.comparing(SpecSnapshot.InvalidSpec::file));
+    return new SpecSnapshot(revision, Instant.now(), valid, problems, elsewhere);
+  }
+
+  /**
+   * The spec as {@code node} runs it, with the positions of its overrides standing for the fields
+   * they replace (so a collision points at the override); a spec not placed on the node goes to
+   * {@code elsewhere} (null is returned), outside the collision rules of this node.
+   */
+  private static SpecParseResult effective(
+      SpecParseResult result, NodeIdentity node, Map<String, DeploySpec> elsewhere) {
+    if (node == null) {
+      return result;
+    }
+    DeploySpec spec = result.spec();
+    java.util.Optional<DeploySpec> here = spec.forNode(node.name(), node.labels());
+    if (here.isEmpty()) {
+      elsewhere.put(result.environment(), spec);
+      return null;
+    }
+    Map<String, SpecParseResult.Position> positions = new HashMap<>(result.positions());
+    List<DeploySpec.Placement.NodeTarget> nodes = spec.spec().placement().nodes();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).name().equals(node.name())) {
+        String entry = "spec.placement.nodes[" + i + "].";
+        remap(positions, entry + "root", "spec.target.root");
+        remap(positions, entry + "port", "spec.process.port");
+      }
+    }
+    return new SpecParseResult(
+        result.file(),
+        result.environment(),
+        result.environmentLine(),
+        result.environmentColumn(),
+        here.get(),
+        List.of(),
+        positions);
+  }
+
+  private static void remap(
+      Map<String, SpecParseResult.Position> positions, String from, String to) {
+    SpecParseResult.Position at = positions.get(from);
+    if (at != null) {
+      positions.put(to, at);
+    }
   }
 
   private static Map<String, List<SpecParseResult>> byEnvironment(List<SpecParseResult> results) {

@@ -17,17 +17,38 @@ import java.util.Objects;
  * @param revision what was loaded: the spec repository's commit sha for git, or {@code "dir:"} and
  *     a short sha256 of the files' names and contents for a local folder
  * @param loadedAt when the source was read
- * @param valid the valid specs by environment name, in file order
+ * @param valid the valid specs placed on the node that loaded them (with its {@code root} and
+ *     {@code port} overrides applied, {@link DeploySpec#forNode}), by environment name, in file
+ *     order
  * @param invalid the files with errors, in file order
+ * @param elsewhere valid specs whose placement does not include the node that loaded them, by
+ *     environment name: not reconciled here, but their placement tells status which nodes to expect
  */
 public record SpecSnapshot(
-    String revision, Instant loadedAt, Map<String, DeploySpec> valid, List<InvalidSpec> invalid) {
+    String revision,
+    Instant loadedAt,
+    Map<String, DeploySpec> valid,
+    List<InvalidSpec> invalid,
+    Map<String, DeploySpec> elsewhere) {
 
   public SpecSnapshot {
     Objects.requireNonNull(revision, "revision");
     Objects.requireNonNull(loadedAt, "loadedAt");
     valid = Collections.unmodifiableMap(new LinkedHashMap<>(valid));
     invalid = List.copyOf(invalid);
+    elsewhere = Collections.unmodifiableMap(new LinkedHashMap<>(elsewhere));
+  }
+
+  /** A snapshot in which every valid spec runs on the node that loaded it. */
+  public SpecSnapshot(
+      String revision, Instant loadedAt, Map<String, DeploySpec> valid, List<InvalidSpec> invalid) {
+    this(revision, loadedAt, valid, invalid, Map.of());
+  }
+
+  /** The valid spec of {@code environment}, whether placed on this node or not. */
+  public java.util.Optional<DeploySpec> anyNode(String environment) {
+    DeploySpec spec = valid.get(environment);
+    return java.util.Optional.ofNullable(spec != null ? spec : elsewhere.get(environment));
   }
 
   /** Why a spec file cannot be used. */

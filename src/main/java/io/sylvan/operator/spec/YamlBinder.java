@@ -110,6 +110,10 @@ final class YamlBinder {
     errors.add(new SpecError(file, line, column, Excerpt.plain(field), message));
   }
 
+  int errorCount() {
+    return errors.size();
+  }
+
   boolean hasErrors() {
     return !errors.isEmpty();
   }

@@ -71,6 +71,8 @@ public class DatabaseMigration {
     }
     try {
       var result = flyway.migrate();
+      // Before anything reads its rows: the first agent makes the single-node rows its own.
+      environments.adoptLegacyRows();
       migrated = true;
       LOG.infof(
           "Database schema is current (version %s, %d migration(s) applied now)",

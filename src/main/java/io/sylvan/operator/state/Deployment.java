@@ -25,6 +25,10 @@ public class Deployment extends PanacheEntityBase {
   @Column(nullable = false)
   public String environment;
 
+  /** The node that ran it; set by {@link DeploymentRecorder#start} when left null. */
+  @Column(nullable = false)
+  public String node;
+
   @Column(nullable = false)
   public DeploymentType type;
 
@@ -94,13 +98,29 @@ public class Deployment extends PanacheEntityBase {
   @Column(name = "operator_id")
   public String operatorId;
 
-  public static Optional<Deployment> findLatest(String environment) {
-    return find("environment", Sort.descending("startedAt", "id"), environment)
-        .firstResultOptional();
+  /** A row written without a node is this node's. */
+  @jakarta.persistence.PrePersist
+  void defaultNode() {
+    if (node == null) {
+      node = LocalNode.currentName();
+    }
   }
 
-  public static List<Deployment> findInProgress() {
-    return list("status", DeploymentStatus.IN_PROGRESS);
+  /** The latest deployment of {@code environment} on {@code node}, or on any node when null. */
+  public static Optional<Deployment> findLatest(String environment, String node) {
+    return node == null
+        ? find("environment", Sort.descending("startedAt", "id"), environment).firstResultOptional()
+        : find(
+                "environment = ?1 and node = ?2",
+                Sort.descending("startedAt", "id"),
+                environment,
+                node)
+            .firstResultOptional();
+  }
+
+  /** The deployments of {@code node} still marked {@code in_progress}. */
+  public static List<Deployment> findInProgress(String node) {
+    return list("status = ?1 and node = ?2", DeploymentStatus.IN_PROGRESS, node);
   }
 
   /**
@@ -108,12 +128,16 @@ public class Deployment extends PanacheEntityBase {
    * one.
    */
   public static List<Deployment> findHistory(
-      String environment, DeploymentStatus status, Long beforeId, int limit) {
+      String environment, String node, DeploymentStatus status, Long beforeId, int limit) {
     StringBuilder q = new StringBuilder("1 = 1");
     Parameters p = new Parameters();
     if (environment != null) {
       q.append(" and environment = :env");
       p = p.and("env", environment);
+    }
+    if (node != null) {
+      q.append(" and node = :node");
+      p = p.and("node", node);
     }
     if (status != null) {
       q.append(" and status = :status");

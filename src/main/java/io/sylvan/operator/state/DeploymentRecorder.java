@@ -1,6 +1,7 @@
 package io.sylvan.operator.state;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +15,16 @@ import java.util.List;
 @Transactional
 public class DeploymentRecorder {
 
-  /** Inserts a deployment in status {@code in_progress}; the environment row must exist. */
+  @Inject LocalNode local;
+
+  /**
+   * Inserts a deployment in status {@code in_progress}, on this node unless the row names one; the
+   * environment row of that node must exist.
+   */
   public long start(Deployment d) {
+    if (d.node == null) {
+      d.node = local.name();
+    }
     d.status = DeploymentStatus.IN_PROGRESS;
     if (d.startedAt == null) {
       d.startedAt = Instant.now();
@@ -71,20 +80,30 @@ public class DeploymentRecorder {
   }
 
   public void saveHealth(HealthCheckRecord record) {
+    if (record.node == null) {
+      record.node = local.name();
+    }
     record.persist();
   }
 
-  /** Environments with a deployment still marked {@code in_progress}. */
+  /** Environments with a deployment of this node still marked {@code in_progress}. */
   public List<String> environmentsInProgress() {
-    return Deployment.findInProgress().stream().map(d -> d.environment).distinct().toList();
+    return Deployment.findInProgress(local.name()).stream()
+        .map(d -> d.environment)
+        .distinct()
+        .toList();
   }
 
   /**
-   * The release directories of the deployments of {@code environment} still {@code in_progress}.
+   * The release directories of this node's deployments of {@code environment} still {@code
+   * in_progress}.
    */
   public List<String> releaseDirsInProgress(String environment) {
     return Deployment.<Deployment>list(
-            "environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS)
+            "environment = ?1 and node = ?2 and status = ?3",
+            environment,
+            local.name(),
+            DeploymentStatus.IN_PROGRESS)
         .stream()
         .map(d -> d.releaseDir)
         .filter(java.util.Objects::nonNull)
@@ -92,14 +111,17 @@ public class DeploymentRecorder {
   }
 
   /**
-   * Closes the deployments of {@code environment} left {@code in_progress} by an operator that died
-   * (the caller holds the environment's lock, so none of them is still running), as failed with
-   * {@code code}. Returns how many it closed.
+   * Closes this node's deployments of {@code environment} left {@code in_progress} by an operator
+   * that died (the caller holds the environment's lock, so none of them is still running), as
+   * failed with {@code code}. Returns how many it closed.
    */
   public int closeInterrupted(String environment, String code, String message) {
     List<Deployment> open =
         Deployment.list(
-            "environment = ?1 and status = ?2", environment, DeploymentStatus.IN_PROGRESS);
+            "environment = ?1 and node = ?2 and status = ?3",
+            environment,
+            local.name(),
+            DeploymentStatus.IN_PROGRESS);
     for (Deployment d : open) {
       d.status = DeploymentStatus.FAILED;
       d.endedAt = Instant.now();

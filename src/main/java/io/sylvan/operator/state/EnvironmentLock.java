@@ -13,9 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * One pipeline at a time per environment, across every operator instance sharing the database: a
- * PostgreSQL session-level advisory lock, held on a connection of its own (no transaction) for as
- * long as the run lasts. It dies with its session, so a crashed operator never leaves it behind.
+ * One pipeline at a time per (environment, node), across every operator instance sharing the
+ * database (two processes claiming one node name included): a PostgreSQL session-level advisory
+ * lock, held on a connection of its own (no transaction) for as long as the run lasts. It dies with
+ * its session, so a crashed operator never leaves it behind.
  */
 @ApplicationScoped
 public class EnvironmentLock {
@@ -23,6 +24,7 @@ public class EnvironmentLock {
   private static final Logger LOG = Logger.getLogger(EnvironmentLock.class);
 
   @Inject AgroalDataSource dataSource;
+  @Inject LocalNode node;
 
   /** Environments this JVM holds, so two threads of one operator never even ask twice. */
   private final Set<String> local = ConcurrentHashMap.newKeySet();
@@ -89,7 +91,8 @@ public class EnvironmentLock {
     }
   }
 
-  private static String key(String environment) {
-    return "sylvan-operator:environment:" + environment;
+  /** Per (environment, node): nodes of one fleet deploy the same environment independently. */
+  private String key(String environment) {
+    return "sylvan-operator:environment:" + environment + "@" + node.name();
   }
 }

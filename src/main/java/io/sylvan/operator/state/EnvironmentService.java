@@ -6,6 +6,7 @@ import io.sylvan.operator.spec.EstablishedEnvironments;
 import io.sylvan.operator.spec.SpecError;
 import io.sylvan.operator.spec.SpecSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.OptimisticLockException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,15 +18,54 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
-/** Writes environment rows: what the spec source says, and conditions. Short transactions only. */
+/**
+ * Writes this node's environment rows ({@link LocalNode}): what the spec source says, and
+ * conditions. Another node's rows are never read or written here. Short transactions only.
+ */
 @ApplicationScoped
 public class EnvironmentService implements EstablishedEnvironments {
+
+  private static final Logger LOG = Logger.getLogger(EnvironmentService.class);
+
+  @Inject LocalNode local;
 
   @Override
   public List<String> oldestFirst() {
     return QuarkusTransaction.requiringNew()
-        .call(() -> EnvironmentState.listEstablished().stream().map(e -> e.name).toList());
+        .call(
+            () ->
+                EnvironmentState.listEstablished(local.name()).stream().map(e -> e.name).toList());
+  }
+
+  /**
+   * Makes the rows written before state was kept per node (node {@code ''}, see V4) this node's, in
+   * one statement: environments, whose deployments and health results follow by the foreign keys'
+   * {@code on update cascade}. A legacy row whose environment this node already has stays as it is
+   * rather than overwrite the node's own. Returns how many environment rows were adopted.
+   */
+  public int adoptLegacyRows() {
+    String me = local.name();
+    int adopted =
+        QuarkusTransaction.requiringNew()
+            .call(
+                () -> {
+                  var em = EnvironmentState.getEntityManager();
+                  int rows =
+                      em.createNativeQuery(
+                              "update environment e set node = ?1 where e.node = ''"
+                                  + " and not exists (select 1 from environment o"
+                                  + " where o.name = e.name and o.node = ?1)")
+                          .setParameter(1, me)
+                          .executeUpdate();
+                  return rows;
+                });
+    if (adopted > 0) {
+      LOG.infof(
+          "Adopted %d environment row(s) kept before per-node state as node '%s''s", adopted, me);
+    }
+    return adopted;
   }
 
   /** Reasons only the spec layer sets, and clears when a valid spec is back. */
@@ -93,7 +133,7 @@ public class EnvironmentService implements EstablishedEnvironments {
                   : "waiting for a valid spec");
           e.observedAt = Instant.now();
         });
-    for (EnvironmentState e : EnvironmentState.listAllByName()) {
+    for (EnvironmentState e : EnvironmentState.listAllByName(local.name())) {
       boolean marked =
           e.condition(Condition.STALLED)
               .filter(c -> c.status() && Reasons.SPEC_REMOVED.equals(c.reason()))
@@ -102,9 +142,13 @@ public class EnvironmentService implements EstablishedEnvironments {
         e.specValid = false;
         // Every condition is rewritten: an old message (an invalid spec's text) must not stay.
         String message =
-            "no spec file names this environment any more"
-                + (e.specFile == null ? "" : " (it was in " + e.specFile + ")")
-                + "; what runs is left alone: removing a spec never stops an app";
+            snapshot.elsewhere().containsKey(e.name)
+                ? "the spec's placement no longer includes node '"
+                    + local.name()
+                    + "'; what runs here is left alone: a placement never stops an app"
+                : "no spec file names this environment any more"
+                    + (e.specFile == null ? "" : " (it was in " + e.specFile + ")")
+                    + "; what runs is left alone: removing a spec never stops an app";
         e.markNotReady(Reasons.SPEC_REMOVED, message);
         e.markStalled(Reasons.SPEC_REMOVED, message);
         e.markNotReconciling(Reasons.SPEC_REMOVED, "not reconciled without a spec");
@@ -172,17 +216,20 @@ public class EnvironmentService implements EstablishedEnvironments {
     return false;
   }
 
-  /** A detached copy of one environment row, read in its own short transaction. */
+  /** A detached copy of this node's row of one environment, read in its own transaction. */
   public Optional<EnvironmentState> find(String name) {
-    return QuarkusTransaction.requiringNew().call(() -> EnvironmentState.findByName(name));
+    return QuarkusTransaction.requiringNew()
+        .call(() -> EnvironmentState.findByName(name, local.name()));
   }
 
-  private static EnvironmentState getOrCreate(String name) {
-    return EnvironmentState.findByName(name)
+  /** This node's row of {@code name}, created when missing. */
+  private EnvironmentState getOrCreate(String name) {
+    return EnvironmentState.findByName(name, local.name())
         .orElseGet(
             () -> {
               EnvironmentState e = new EnvironmentState();
               e.name = name;
+              e.node = local.name();
               e.persist();
               return e;
             });

@@ -4,21 +4,54 @@ import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import java.io.Serializable;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** The current state of one environment: what should run, what runs, and why. */
+/**
+ * The current state of one environment on one node (the pair an agent reconciles): what should run,
+ * what runs, and why. Each agent writes only the rows of its own node ({@link LocalNode}).
+ */
 @Entity
 @Table(name = "environment")
+@IdClass(EnvironmentState.Key.class)
 public class EnvironmentState extends PanacheEntityBase {
 
+  /** The primary key: environment and node. */
+  public static class Key implements Serializable {
+    public String name;
+    public String node;
+
+    public Key() {}
+
+    public Key(String name, String node) {
+      this.name = name;
+      this.node = node;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && Objects.equals(name, k.name) && Objects.equals(node, k.node);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(name, node);
+    }
+  }
+
   @Id public String name;
+
+  /** The node whose state this is ({@code ''} only for rows not yet adopted, see V4). */
+  @Id public String node;
 
   @Column(name = "app_name")
   public String appName;
@@ -85,17 +118,39 @@ public class EnvironmentState extends PanacheEntityBase {
 
   @Version public long version;
 
-  public static Optional<EnvironmentState> findByName(String name) {
-    return findByIdOptional(name);
+  /** A row written without a node is this node's. */
+  @jakarta.persistence.PrePersist
+  void defaultNode() {
+    if (node == null) {
+      node = LocalNode.currentName();
+    }
   }
 
-  /** Environments that were deployed here and still have a valid spec, oldest first. */
-  public static List<EnvironmentState> listEstablished() {
-    return list("lastAppliedCommit is not null and specValid = true order by createdAt, name");
+  /** The row of {@code name} on {@code node}. */
+  public static Optional<EnvironmentState> findByName(String name, String node) {
+    return findByIdOptional(new Key(name, node));
   }
 
-  public static List<EnvironmentState> listAllByName() {
-    return list("order by name");
+  /** Environments that were deployed on {@code node} and still have a valid spec, oldest first. */
+  public static List<EnvironmentState> listEstablished(String node) {
+    return list(
+        "node = ?1 and lastAppliedCommit is not null and specValid = true order by createdAt, name",
+        node);
+  }
+
+  /** The rows of {@code node}, by environment name. */
+  public static List<EnvironmentState> listAllByName(String node) {
+    return list("node = ?1 order by name", node);
+  }
+
+  /** Every row of every node, by environment then node name: the fleet-wide status. */
+  public static List<EnvironmentState> listAllNodes() {
+    return list("order by name, node");
+  }
+
+  /** The rows of one environment, one per node, by node name. */
+  public static List<EnvironmentState> listNodesOf(String name) {
+    return list("name = ?1 order by node", name);
   }
 
   // Condition rules, after fluxcd/pkg runtime/conditions (setter.go): Reconciling and Stalled

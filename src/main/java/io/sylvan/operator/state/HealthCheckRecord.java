@@ -28,6 +28,10 @@ public class HealthCheckRecord extends PanacheEntityBase {
   @Column(nullable = false)
   public String environment;
 
+  /** The node whose app was checked; set by {@link DeploymentRecorder#saveHealth} when null. */
+  @Column(nullable = false)
+  public String node;
+
   /** Null for a check run on its own, outside a deployment. */
   @Column(name = "deployment_id")
   public Long deploymentId;
@@ -62,11 +66,21 @@ public class HealthCheckRecord extends PanacheEntityBase {
   @Column(name = "checked_at", nullable = false)
   public Instant checkedAt;
 
+  /** A row written without a node is this node's. */
+  @jakarta.persistence.PrePersist
+  void defaultNode() {
+    if (node == null) {
+      node = LocalNode.currentName();
+    }
+  }
+
   public static List<HealthCheckRecord> findByDeployment(long deploymentId) {
     return list("deploymentId", Sort.ascending("id"), deploymentId);
   }
 
-  public static Optional<HealthCheckRecord> findLatest(String environment) {
-    return find("environment", Sort.descending("id"), environment).firstResultOptional();
+  /** The latest check of {@code environment} on {@code node}. */
+  public static Optional<HealthCheckRecord> findLatest(String environment, String node) {
+    return find("environment = ?1 and node = ?2", Sort.descending("id"), environment, node)
+        .firstResultOptional();
   }
 }

@@ -1,6 +1,8 @@
 package io.sylvan.operator.state;
 
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.spec.NodeIdentity;
+import io.sylvan.operator.spec.NodeNames;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -18,13 +20,13 @@ import java.util.regex.Pattern;
  * claiming one name apart.
  */
 @ApplicationScoped
-public class LocalNode {
+public class LocalNode implements NodeIdentity {
 
-  /** DNS-label-like, as Kubernetes node names: lower case, digits, '-' and '.', 1-63 chars. */
-  static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?");
+  /** The node name rule, shared with the spec's placement. */
+  static final Pattern NAME = NodeNames.NAME;
 
-  private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,61})?");
-  private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9._-]{0,63}");
+  private static final Pattern LABEL_KEY = NodeNames.LABEL_KEY;
+  private static final Pattern LABEL_VALUE = NodeNames.LABEL_VALUE;
 
   private final String name;
   private final Map<String, String> labels;
@@ -40,13 +42,23 @@ public class LocalNode {
     this.labels = parseLabels(labels.orElse(""));
   }
 
+  @Override
   public String name() {
     return name;
   }
 
   /** Labels in the order given; empty when none are set. */
+  @Override
   public Map<String, String> labels() {
     return labels;
+  }
+
+  /**
+   * This process's node name, for entities filling in their {@code node} before they are first
+   * written (JPA callbacks cannot be injected).
+   */
+  static String currentName() {
+    return io.quarkus.arc.Arc.container().instance(LocalNode.class).get().name();
   }
 
   /** A fresh id per operator process: two agents claiming one name differ here. */

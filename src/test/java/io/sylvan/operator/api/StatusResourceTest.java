@@ -14,6 +14,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.TestRows;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,11 @@ class StatusResourceTest {
   void the_startup_recorded_the_example_environments_from_the_spec_source() {
     List<String> names =
         QuarkusTransaction.requiringNew()
-            .call(() -> EnvironmentState.listAllByName().stream().map(e -> e.name).toList());
+            .call(
+                () ->
+                    EnvironmentState.listAllByName(TestRows.node()).stream()
+                        .map(e -> e.name)
+                        .toList());
     assertThat(names).contains("production", "test");
   }
 

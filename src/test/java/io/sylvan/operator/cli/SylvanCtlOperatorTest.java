@@ -14,9 +14,12 @@ import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentStepRecord;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
+import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.HealthCheckRecord;
 import io.sylvan.operator.state.HealthStatus;
 import io.sylvan.operator.state.StepStatus;
+import io.sylvan.operator.state.SyncStatus;
+import io.sylvan.operator.state.TestRows;
 import io.sylvan.operator.state.Trigger;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -249,6 +252,32 @@ class SylvanCtlOperatorTest {
     Ctl resume = ctl("resume", "production", "--token", CliTestProfile.TOKEN);
     assertThat(resume.exitCode()).as(resume.all()).isZero();
     assertThat(suspended("production")).isFalse();
+  }
+
+  @Test
+  @Order(12)
+  void statusListsTheNodesOfAnEnvironmentThatRunsOnSeveral() {
+    String env = TestRows.environment();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              EnvironmentState other = new EnvironmentState();
+              other.name = env;
+              other.node = "web-2";
+              other.actualCommit = COMMIT_B;
+              other.sync = SyncStatus.OUT_OF_SYNC;
+              other.persist();
+            });
+
+    Ctl result = ctl("status", env);
+
+    assertThat(result.exitCode()).as(result.all()).isZero();
+    assertThat(result.out())
+        .contains("NODE")
+        .containsPattern("(?m)^" + env + "\\s+web-2\\s+OutOfSync");
+    assertThat(result.out()).contains(COMMIT_B.substring(0, 12));
+    // A single-node environment gets no node table.
+    assertThat(ctl("status", "production").out()).doesNotContain("NODE");
   }
 
   private Ctl ctl(String... args) {

@@ -28,7 +28,12 @@ class SpecReferenceTest {
   static final Map<String, String> DERIVED =
       Map.of(
           "sourceFile", "sourceFile",
-          "spec.process.maxMemoryRestartBytes", "maxMemoryRestartBytes");
+          "spec.process.maxMemoryRestartBytes", "maxMemoryRestartBytes",
+          // A rollout amount is written "2" or "25%", never as its two parts.
+          "spec.rollout.canary.value", "value",
+          "spec.rollout.canary.percent", "percent",
+          "spec.rollout.maxParallel.value", "value",
+          "spec.rollout.maxParallel.percent", "percent");
 
   /** Paths of every component, depth first: metadata, metadata.name, ..., spec.source.commit. */
   static List<String> paths(Class<?> record, String prefix) {

@@ -15,6 +15,7 @@ import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.StepStatus;
+import io.sylvan.operator.state.TestRows;
 import io.sylvan.operator.state.Trigger;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -706,7 +707,7 @@ class UpdatePipelineTest {
 
   static EnvironmentState environment() {
     return QuarkusTransaction.requiringNew()
-        .call(() -> EnvironmentState.findByName(ENV).orElseThrow());
+        .call(() -> EnvironmentState.findByName(ENV, TestRows.node()).orElseThrow());
   }
 
   static List<String> stepNames(long id) {

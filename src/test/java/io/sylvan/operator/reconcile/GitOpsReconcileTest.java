@@ -15,6 +15,7 @@ import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentStepRecord;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
+import io.sylvan.operator.state.TestRows;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -323,7 +324,7 @@ class GitOpsReconcileTest {
 
   static EnvironmentState env() {
     return QuarkusTransaction.requiringNew()
-        .call(() -> EnvironmentState.findByName(GitOpsProfile.ENV).orElseThrow());
+        .call(() -> EnvironmentState.findByName(GitOpsProfile.ENV, TestRows.node()).orElseThrow());
   }
 
   static String stalledReason() {
@@ -348,7 +349,11 @@ class GitOpsReconcileTest {
 
   static long lastDeploymentId() {
     return QuarkusTransaction.requiringNew()
-        .call(() -> Deployment.findLatest(GitOpsProfile.ENV).map(d -> d.id).orElse(0L));
+        .call(
+            () ->
+                Deployment.findLatest(GitOpsProfile.ENV, TestRows.node())
+                    .map(d -> d.id)
+                    .orElse(0L));
   }
 
   static List<String> stepNames(long id) {

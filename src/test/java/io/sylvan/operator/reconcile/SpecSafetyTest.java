@@ -17,6 +17,7 @@ import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.Reasons;
+import io.sylvan.operator.state.TestRows;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -267,7 +268,7 @@ class SpecSafetyTest {
 
   static EnvironmentState env(String name) {
     return QuarkusTransaction.requiringNew()
-        .call(() -> EnvironmentState.findByName(name).orElseThrow());
+        .call(() -> EnvironmentState.findByName(name, TestRows.node()).orElseThrow());
   }
 
   /** The reason of a true Stalled condition, or null. */
@@ -282,7 +283,7 @@ class SpecSafetyTest {
     return QuarkusTransaction.requiringNew()
         .call(
             () ->
-                EnvironmentState.listAllByName().stream()
+                EnvironmentState.listAllByName(TestRows.node()).stream()
                     .map(e -> e.specFile + " " + e.conditions)
                     .toList()
                     .toString());

@@ -56,4 +56,17 @@ class SpecLookupTest {
     assertThat(lookup.found()).isFalse();
     assertThat(lookup.problem()).isEqualTo("no environment named 'prod'");
   }
+
+  @Test
+  void anEnvironmentPlacedOnOtherNodesIsNamedAsNotPlacedHere() {
+    DeploySpec web = new SpecParser().parse("web.yaml", SpecFixtures.minimal("web")).spec();
+    SpecSnapshot elsewhere =
+        new SpecSnapshot("dir:abc", Instant.now(), Map.of(), List.of(), Map.of("web", web));
+
+    SpecLookup lookup = SpecLookup.of(Optional.of(elsewhere), "web");
+
+    assertThat(lookup.found()).isFalse();
+    assertThat(lookup.invalid()).isFalse();
+    assertThat(lookup.problem()).contains("'web' is not placed on this node (spec.placement)");
+  }
 }

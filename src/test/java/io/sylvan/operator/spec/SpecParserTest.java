@@ -83,6 +83,16 @@ class SpecParserTest {
       env-var-name-invalid         | 12 | 16 | spec.env.required[0]              | must be an environment variable name
       empty                        |  1 |  1 | (file)                            | the file is empty
       not-a-mapping                |  1 |  1 | (file)                            | expected a mapping with apiVersion, kind, metadata and spec
+      placement-nodes-and-selector | 14 |  7 | spec.placement.nodeSelector       | set either nodes or nodeSelector, not both
+      placement-duplicate-node     | 14 |  9 | spec.placement.nodes[1]           | node 'web-1' is listed twice (first at line 13)
+      placement-node-name-invalid  | 13 |  9 | spec.placement.nodes[0]           | must be a node name (lower-case letters
+      placement-root-collision     | 15 | 15 | spec.placement.nodes[1].root      | nests with /srv/sylvan/placement-root-collision, the root of node 'web-1' (spec.target.root)
+      placement-empty-nodes        | 12 | 12 | spec.placement.nodes              | list at least one node
+      placement-selector-empty     | 12 | 19 | spec.placement.nodeSelector       | an empty nodeSelector would select every node
+      placement-port-privileged    | 14 | 15 | spec.placement.nodes[0].port      | port 80 is privileged
+      rollout-canary-words         | 12 | 13 | spec.rollout.canary               | expected a count of nodes like 2 or a percentage like "25%", got 'some'
+      rollout-percent-out-of-range | 12 | 18 | spec.rollout.maxParallel          | must be between 1% and 100%, got 150%
+      rollout-max-parallel-zero    | 12 | 18 | spec.rollout.maxParallel          | must be between 1 and 10000 nodes, got 0
       """;
 
   @ParameterizedTest(name = "{0}")
@@ -156,6 +166,240 @@ class SpecParserTest {
         .isEqualTo(
             new DeploySpec.Reconcile(
                 Duration.ofSeconds(30), false, DeploySpec.Reconcile.Mode.ENFORCE));
+    assertThat(s.placement().isNone()).isTrue();
+    assertThat(s.rollout())
+        .isEqualTo(
+            new DeploySpec.Rollout(
+                DeploySpec.Rollout.Amount.count(1),
+                DeploySpec.Rollout.Amount.count(1),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(10),
+                0,
+                true));
+  }
+
+  @Test
+  void readsAPlacementOfNamedNodesWithTheirOverridesAndARolloutPolicy() {
+    String content =
+        minimal("production")
+            + """
+              placement:
+                nodes:
+                  - web-1
+                  - name: web-2
+                    root: /srv/b
+                    port: 4302
+              rollout:
+                canary: "50%"
+                maxParallel: 2
+                minHealthyTime: 0s
+                progressDeadline: 2m
+                maxFailures: 1
+                autoRevert: false
+            """;
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors()).isEmpty();
+    DeploySpec.Spec s = result.spec().spec();
+    assertThat(s.placement().nodes())
+        .containsExactly(
+            new DeploySpec.Placement.NodeTarget("web-1", null, null),
+            new DeploySpec.Placement.NodeTarget("web-2", Path.of("/srv/b"), 4302));
+    assertThat(s.placement().nodeSelector()).isEmpty();
+    assertThat(s.rollout())
+        .isEqualTo(
+            new DeploySpec.Rollout(
+                DeploySpec.Rollout.Amount.percent(50),
+                DeploySpec.Rollout.Amount.count(2),
+                Duration.ZERO,
+                Duration.ofMinutes(2),
+                1,
+                false));
+  }
+
+  @Test
+  void appliesTheNodesOverridesForThatNodeAndPlacesNothingOnAnUnlistedNode() {
+    String content =
+        minimal("production")
+            + """
+              placement:
+                nodes:
+                  - web-1
+                  - {name: web-2, root: /srv/b, port: 4302}
+            """;
+    DeploySpec spec = parser.parse("production.yaml", content).spec();
+
+    DeploySpec web1 = spec.forNode("web-1", Map.of()).orElseThrow();
+    DeploySpec web2 = spec.forNode("web-2", Map.of()).orElseThrow();
+
+    assertThat(web1.spec().target().root()).isEqualTo(Path.of("/srv/sylvan/production"));
+    assertThat(web1.spec().process().port()).isEqualTo(3000);
+    assertThat(web2.spec().target().root()).isEqualTo(Path.of("/srv/b"));
+    assertThat(web2.spec().process().port()).isEqualTo(4302);
+    assertThat(web2.spec().source()).isEqualTo(spec.spec().source());
+    assertThat(spec.forNode("web-3", Map.of())).isEmpty();
+  }
+
+  @Test
+  void aNodeSelectorPlacesTheSpecOnEveryNodeWhoseLabelsContainIt() {
+    String content =
+        minimal("production")
+            + """
+              placement:
+                nodeSelector:
+                  role: web
+                  zone: a
+            """;
+    DeploySpec spec = parser.parse("production.yaml", content).spec();
+
+    assertThat(spec.spec().placement().nodeSelector())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("role", "web", "zone", "a"));
+    assertThat(spec.forNode("web-1", Map.of("role", "web", "zone", "a", "disk", "ssd")))
+        .contains(spec);
+    assertThat(spec.forNode("web-2", Map.of("role", "web", "zone", "b"))).isEmpty();
+    assertThat(spec.forNode("db-1", Map.of())).isEmpty();
+  }
+
+  @Test
+  void aSpecWithoutPlacementRunsUnchangedOnWhicheverNodeLoadsIt() {
+    DeploySpec spec = parser.parse("production.yaml", minimal("production")).spec();
+
+    assertThat(spec.forNode("any-node", Map.of())).contains(spec);
+  }
+
+  @Test
+  void aRolloutAmountIsAtLeastOneNodeWhenPositiveAndNeverMoreThanThePlacedNodes() {
+    assertThat(DeploySpec.Rollout.Amount.percent(25).of(3)).isEqualTo(1);
+    assertThat(DeploySpec.Rollout.Amount.percent(50).of(3)).isEqualTo(2);
+    assertThat(DeploySpec.Rollout.Amount.percent(1).of(10)).isEqualTo(1);
+    assertThat(DeploySpec.Rollout.Amount.percent(100).of(7)).isEqualTo(7);
+    assertThat(DeploySpec.Rollout.Amount.count(5).of(3)).isEqualTo(3);
+    assertThat(DeploySpec.Rollout.Amount.count(0).of(3)).isZero();
+    assertThat(DeploySpec.Rollout.Amount.count(2).of(0)).isZero();
+  }
+
+  @Test
+  void reportsEveryPlacementErrorOfAFileWithItsPosition() {
+    String content =
+        minimal("production")
+            + """
+              placement:
+                nodes:
+                  - web-1
+                  - name: web-2
+                    root: relative
+                  - name: Web-3
+                  - [web-4]
+            """;
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors())
+        .map(SpecError::toString)
+        .containsExactly(
+            "production.yaml:15:15: spec.placement.nodes[1].root: must be an absolute path like"
+                + " /srv/sylvan/production",
+            "production.yaml:16:15: spec.placement.nodes[2].name: must be a node name (lower-case"
+                + " letters, digits, '-' and '.', 1-63 characters), got 'Web-3'",
+            "production.yaml:17:9: spec.placement.nodes[3]: expected a node name or a mapping"
+                + " {name, root, port}, got a list");
+  }
+
+  @Test
+  void twoOverriddenRootsOfOneSpecMustNotBeEqual() {
+    String content =
+        minimal("production")
+            + """
+              placement:
+                nodes:
+                  - {name: web-1, root: /srv/a}
+                  - {name: web-2, root: /srv/a}
+            """;
+
+    SpecParseResult result = parser.parse("production.yaml", content);
+
+    assertThat(result.errors())
+        .singleElement()
+        .hasToString(
+            "production.yaml:14:29: spec.placement.nodes[1].root: root /srv/a is also the root of"
+                + " node 'web-1'; a root override keeps nodes that share a machine apart, so each"
+                + " must be distinct and not inside another");
+  }
+
+  @Test
+  void aNodeLoadingTheSpecsSeesOnlyTheEnvironmentsPlacedOnItWithItsOverrides() {
+    String production =
+        apart("production", 3001)
+            + """
+              placement:
+                nodes:
+                  - web-1
+                  - {name: web-2, root: /srv/b, port: 4302}
+            """;
+    String staging =
+        apart("staging", 3002) + "  placement:\n    nodeSelector:\n      role: staging\n";
+    SpecParser web2 = new SpecParser(Map.of(), List::of, node("web-2", Map.of("role", "web")));
+
+    SpecSnapshot snapshot =
+        web2.parseAll("rev", Map.of("production.yaml", production, "staging.yaml", staging));
+
+    assertThat(snapshot.valid()).containsOnlyKeys("production");
+    assertThat(snapshot.valid().get("production").spec().target().root())
+        .isEqualTo(Path.of("/srv/b"));
+    assertThat(snapshot.elsewhere()).containsOnlyKeys("staging");
+    assertThat(snapshot.anyNode("staging")).isPresent();
+    assertThat(snapshot.invalid()).isEmpty();
+  }
+
+  @Test
+  void collisionsAreDecidedOnWhatRunsOnTheLoadingNodeAndPointAtTheOverride() {
+    // On web-2, production's override takes port 3002, which staging holds on every node.
+    String production =
+        apart("production", 3001)
+            + """
+              placement:
+                nodes:
+                  - web-1
+                  - {name: web-2, root: /srv/b, port: 3002}
+            """;
+    String staging = apart("staging", 3002);
+    // A spec placed elsewhere never collides here, whatever its port.
+    String other = apart("other", 3002) + "  placement:\n    nodes: [web-9]\n";
+    SpecParser web1 = new SpecParser(Map.of(), List::of, node("web-1", Map.of()));
+    SpecParser web2 = new SpecParser(Map.of(), List::of, node("web-2", Map.of()));
+    Map<String, String> files =
+        Map.of("other.yaml", other, "production.yaml", production, "staging.yaml", staging);
+
+    SpecSnapshot on1 = web1.parseAll("rev", files);
+    SpecSnapshot on2 = web2.parseAll("rev", files);
+
+    assertThat(on1.valid()).containsOnlyKeys("production", "staging");
+    assertThat(on1.invalid()).isEmpty();
+    assertThat(on2.valid()).containsOnlyKeys("production");
+    assertThat(on2.invalid())
+        .singleElement()
+        .satisfies(
+            held -> {
+              assertThat(held.environment()).isEqualTo("staging");
+              assertThat(held.errors().get(0).message())
+                  .contains(
+                      "port 3002 is also used by environment 'production' (production.yaml:17:");
+            });
+  }
+
+  private static NodeIdentity node(String name, Map<String, String> labels) {
+    return new NodeIdentity() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public Map<String, String> labels() {
+        return labels;
+      }
+    };
   }
 
   @Test

@@ -36,7 +36,7 @@ class SchemaTest {
             queryStrings(
                 "select version || ':' || success from flyway_schema_history"
                     + " where version is not null order by installed_rank"))
-        .containsExactly("1:true", "2:true", "3:true");
+        .containsExactly("1:true", "2:true", "3:true", "4:true");
     assertThat(
             queryStrings(
                 "select table_name from information_schema.tables where table_schema = 'public'"
@@ -68,7 +68,7 @@ class SchemaTest {
             });
     EnvironmentState back =
         QuarkusTransaction.requiringNew()
-            .call(() -> EnvironmentState.findByName(name).orElseThrow());
+            .call(() -> EnvironmentState.findByName(name, TestRows.node()).orElseThrow());
     assertThat(back.desiredCommit).isEqualTo(SHA_A);
     assertThat(back.lastGoodCommit).isEqualTo(SHA_B);
     assertThat(back.sync).isEqualTo(SyncStatus.OUT_OF_SYNC);
@@ -248,8 +248,8 @@ class SchemaTest {
         PreparedStatement insert =
             c.prepareStatement(
                 "insert into deployment (environment, type, status, started_at, git_commit,"
-                    + " trigger) values (?, 'update', ?, now() - make_interval(secs => ?), ?,"
-                    + " 'schedule')")) {
+                    + " trigger, node) values (?, 'update', ?, now() - make_interval(secs => ?), ?,"
+                    + " 'schedule', ?)")) {
       String[] statuses = {"success", "failed", "rolled_back", "success"};
       int rows = 20_000;
       for (int i = 0; i < rows; i++) {
@@ -257,6 +257,7 @@ class SchemaTest {
         insert.setString(2, statuses[i % statuses.length]);
         insert.setInt(3, rows - i);
         insert.setString(4, i % 2 == 0 ? SHA_A : SHA_B);
+        insert.setString(5, TestRows.node());
         insert.addBatch();
       }
       insert.executeBatch();

@@ -10,6 +10,11 @@ public final class TestRows {
 
   private TestRows() {}
 
+  /** The name of the node the test's operator runs as. */
+  public static String node() {
+    return LocalNode.currentName();
+  }
+
   /** A fresh environment row (deployments reference one), committed; returns its name. */
   public static String environment() {
     String name = "rows-" + System.nanoTime();
@@ -18,6 +23,7 @@ public final class TestRows {
             () -> {
               EnvironmentState e = new EnvironmentState();
               e.name = name;
+              e.node = node();
               e.persist();
             });
     return name;
