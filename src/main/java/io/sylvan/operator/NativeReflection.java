@@ -7,6 +7,7 @@ import io.sylvan.operator.api.EnvironmentResource;
 import io.sylvan.operator.api.EnvironmentStatus;
 import io.sylvan.operator.api.GitHookResource;
 import io.sylvan.operator.api.StatusResponse;
+import io.sylvan.operator.fleet.NodeInfo;
 import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.AppHealth;
@@ -62,6 +63,7 @@ import io.sylvan.operator.state.Trigger;
       DeploymentView.Metrics.class,
       EnvironmentResource.Accepted.class,
       GitHookResource.HookAccepted.class,
+      NodeInfo.class,
       // JSON written by the pipeline (health log) and stored with each environment.
       HealthReport.class,
       HealthReport.Metrics.class,

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
     description = "Command line of the Sylvan Operator.",
     subcommands = {
       StatusCommand.class,
+      NodesCommand.class,
       HistoryCommand.class,
       ActionCommands.Sync.class,
       ActionCommands.Deploy.class,

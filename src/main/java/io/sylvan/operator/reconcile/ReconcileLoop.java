@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.fleet.FleetEvents;
 import io.sylvan.operator.runtime.WorkerPools;
 import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.state.EnvironmentService;
@@ -35,6 +36,7 @@ public class ReconcileLoop {
   @Inject EnvironmentService environments;
   @Inject StatusWriter status;
   @Inject Reconciler reconciler;
+  @Inject FleetEvents fleetEvents;
 
   private final ExecutorService workers = WorkerPools.daemonPool("sylvan-reconcile");
   private final WorkQueue queue =
@@ -46,6 +48,7 @@ public class ReconcileLoop {
 
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
+    fleetEvents.onEnvironment(this::fleetEvent);
     refreshSpecs();
     recoverInterrupted();
   }
@@ -120,6 +123,20 @@ public class ReconcileLoop {
    */
   public CompletableFuture<ReconcileResult> submit(String env, ReconcileRequest request) {
     return queue.submit(env, request);
+  }
+
+  /**
+   * Another agent (or this one) changed something of {@code env} in the database, such as a rollout
+   * step: reconcile it now instead of at its next due time. Polling stays the fallback.
+   */
+  void fleetEvent(String env) {
+    if (stopping || !config.reconcile().enabled()) {
+      return;
+    }
+    Optional<SpecSnapshot> snapshot = poller.current();
+    if (snapshot.isPresent() && snapshot.get().valid().containsKey(env)) {
+      submit(env, ReconcileRequest.scheduled());
+    }
   }
 
   /** Reads and records the specs; a new desired state is reconciled at once, whatever is due. */

@@ -1,6 +1,7 @@
 package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.fleet.NodeRegistry;
 import io.sylvan.operator.observe.Notifier;
 import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
@@ -47,6 +48,7 @@ public class Reconciler {
   @Inject OperatorMetrics metrics;
   @Inject Notifier notifier;
   @Inject StatusWriter status;
+  @Inject NodeRegistry node;
 
   @Inject OperatorConfig config;
 
@@ -70,6 +72,15 @@ public class Reconciler {
 
   private ReconcileResult reconcileOnce(String env, ReconcileRequest request)
       throws DeploymentRunner.BusyException {
+    if (!node.selfReady()) {
+      // Our lease lapsed or another live process holds this node's name: start nothing and write
+      // nothing (that process may be writing this node's status); what serves keeps serving.
+      // NodeRegistry logs why, and renewing the lease lifts this.
+      return ReconcileResult.requeue(
+          config.node().leaseRenew(),
+          Reasons.NODE_NOT_READY,
+          "node " + node.name() + " is NotReady (no live lease of its own); no pipeline starts");
+    }
     // Guards: a readable spec, a valid one, not suspended.
     Optional<SpecSnapshot> snapshot = specs.current();
     if (snapshot.isEmpty()) {

@@ -86,4 +86,11 @@ public final class Reasons {
 
   /** The health check of the serving release failed outside a deployment. */
   public static final String HEALTH_CHECK_FAILED = "HealthCheckFailed";
+
+  /**
+   * This operator may not act as its node: its lease was not renewed within {@code
+   * sylvan.node.lease-expiry} (the database did not answer), or another live operator process holds
+   * the node's name. No pipeline starts; serving releases are untouched.
+   */
+  public static final String NODE_NOT_READY = "NodeNotReady";
 }

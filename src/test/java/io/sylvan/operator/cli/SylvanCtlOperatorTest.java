@@ -88,6 +88,28 @@ class SylvanCtlOperatorTest {
   }
 
   @Test
+  @Order(2)
+  void nodesShowsThisOperatorAsAReadyNodeInATableAndAsTheApisJson() throws IOException {
+    Ctl table = ctl("nodes");
+    Ctl json = ctl("nodes", "--output", "json");
+
+    assertThat(table.exitCode()).as(table.all()).isZero();
+    assertThat(table.out().split("\n")[0])
+        .startsWith("NAME")
+        .contains("STATUS", "LEASE AGE", "VERSION", "LABELS", "STARTED");
+    assertThat(table.out()).containsPattern("(?m)^\\S+ \\(this\\)\\s+Ready\\s+\\d+\\.\\ds\\s");
+    assertThat(json.exitCode()).as(json.all()).isZero();
+    JsonNode nodes = JSON.readTree(json.out());
+    assertThat(nodes.isArray()).isTrue();
+    assertThat(nodes)
+        .anySatisfy(
+            n -> {
+              assertThat(n.path("self").asBoolean()).isTrue();
+              assertThat(n.path("ready").asBoolean()).isTrue();
+            });
+  }
+
+  @Test
   @Order(3)
   void statusOfAnUnknownEnvironmentIsTheApisMessageWithExitCode1() {
     Ctl result = ctl("status", "nope");

@@ -64,6 +64,32 @@ class NativeReflectionTest {
   }
 
   @Test
+  void everyRecordAnApiResourceAnswersWithIsRegisteredWhateverItsPackage() throws Exception {
+    List<Class<?>> answered = new ArrayList<>();
+    for (Class<?> resource : classesOf("io.sylvan.operator.api")) {
+      for (java.lang.reflect.Method m : resource.getDeclaredMethods()) {
+        // Endpoints only: methods with GET, POST, ... (annotations marked @HttpMethod).
+        if (java.util.Arrays.stream(m.getAnnotations())
+            .noneMatch(
+                a -> a.annotationType().isAnnotationPresent(jakarta.ws.rs.HttpMethod.class))) {
+          continue;
+        }
+        answered.add(m.getReturnType());
+        if (m.getGenericReturnType() instanceof java.lang.reflect.ParameterizedType p) {
+          for (java.lang.reflect.Type t : p.getActualTypeArguments()) {
+            if (t instanceof Class<?> c) {
+              answered.add(c);
+            }
+          }
+        }
+      }
+    }
+    List<Class<?>> records = answered.stream().filter(Class::isRecord).distinct().toList();
+    assertThat(records).contains(io.sylvan.operator.fleet.NodeInfo.class);
+    assertThat(registered()).containsAll(records);
+  }
+
+  @Test
   void theSpecModelIsRegistered() {
     List<Class<?>> model = new ArrayList<>(List.of(DeploySpec.class));
     nestedRecords(DeploySpec.class, model);

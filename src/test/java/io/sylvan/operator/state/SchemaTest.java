@@ -36,12 +36,13 @@ class SchemaTest {
             queryStrings(
                 "select version || ':' || success from flyway_schema_history"
                     + " where version is not null order by installed_rank"))
-        .containsExactly("1:true", "2:true", "3:true", "4:true");
+        .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true");
     assertThat(
             queryStrings(
                 "select table_name from information_schema.tables where table_schema = 'public'"
                     + " and table_name <> 'flyway_schema_history' order by table_name"))
-        .containsExactly("deployment", "deployment_step", "environment", "health_check_result");
+        .containsExactly(
+            "deployment", "deployment_step", "environment", "health_check_result", "node");
   }
 
   @Test
