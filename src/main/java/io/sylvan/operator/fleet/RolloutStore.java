@@ -280,6 +280,16 @@ public class RolloutStore {
     if (n.state() != RolloutNodeState.UPDATING) {
       return notAt(r, n, "was not admitted");
     }
+    if (r.phase() != RolloutPhase.PROGRESSING && r.phase() != RolloutPhase.PAUSED) {
+      // Stopped before this node switched: it has nothing to put back.
+      String why =
+          "rollout #" + rolloutId + " is " + r.phase().wire() + ": stopped before its switch";
+      finishNode(c, rolloutId, node, RolloutNodeState.SKIPPED, why);
+      finishRevertIfDone(c, rolloutId);
+      touch(c, rolloutId);
+      notify(c, r.environment());
+      return RolloutStep.of(Decision.STOPPED, why);
+    }
     String refNode = null;
     String refBuild = null;
     String refDigest = null;
@@ -732,13 +742,19 @@ public class RolloutStore {
     }
   }
 
+  /**
+   * Ends a reverting rollout once no node may serve its commit any more: reverted when some node
+   * went back, aborted when none had switched (nothing was put back).
+   */
   private void finishRevertIfDone(Connection c, long rolloutId) throws SQLException {
     if (RolloutRows.count(c, rolloutId, "state in " + IN_FLIGHT, null) == 0) {
+      boolean anyBack = RolloutRows.count(c, rolloutId, "state = 'reverted'", null) > 0;
       try (PreparedStatement ps =
           c.prepareStatement(
-              "update rollout set phase = 'reverted', finished_at = clock_timestamp(),"
+              "update rollout set phase = ?, finished_at = clock_timestamp(),"
                   + " updated_at = clock_timestamp() where id = ? and phase = 'reverting'")) {
-        ps.setLong(1, rolloutId);
+        ps.setString(1, anyBack ? "reverted" : "aborted");
+        ps.setLong(2, rolloutId);
         ps.executeUpdate();
       }
     }
