@@ -10,11 +10,14 @@ public enum RolloutPhase implements WireEnum {
   PAUSED,
   /** Every node is stable on the commit (or failed within maxFailures). */
   SUCCEEDED,
-  /** Stopped: no further node starts; switched nodes stay (no autoRevert, or superseded). */
+  /**
+   * Stopped: no further node starts and nothing was put back (no autoRevert, no node had switched,
+   * or superseded by a newer commit).
+   */
   ABORTED,
   /** Stopped, and the switched nodes are going back to what they served before. */
   REVERTING,
-  /** Stopped, and every switched node is back. */
+  /** Stopped, and every node that had switched is back on its previous release. */
   REVERTED;
 
   /** The phases of the one rollout an environment may have open (the unique index's set). */

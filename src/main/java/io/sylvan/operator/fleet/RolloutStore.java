@@ -71,7 +71,11 @@ public class RolloutStore {
         }
         throw e;
       } finally {
-        c.setAutoCommit(true);
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // A broken connection: the pool discards it; the first error is the one to report.
+        }
       }
     }
   }
