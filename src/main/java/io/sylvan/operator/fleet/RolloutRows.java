@@ -11,7 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The SQL reads of the rollout tables, on a connection the caller's transaction owns. */
+/**
+ * The SQL of the rollout tables: reads and single-row writes, on a connection the caller's
+ * transaction owns (the transitions that combine them are {@link RolloutStore}'s).
+ */
 final class RolloutRows {
 
   static final String ACTIVE_PHASES = "('progressing', 'paused', 'reverting')";
@@ -195,5 +198,51 @@ final class RolloutRows {
   private static Instant instant(ResultSet rs, String column) throws SQLException {
     Timestamp t = rs.getTimestamp(column);
     return t == null ? null : t.toInstant();
+  }
+
+  // --- single-row writes, on the locked rollout ---
+
+  static void finishNode(
+      Connection c, long rolloutId, String node, RolloutNodeState state, String error)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "update rollout_node set state = ?, finished_at = clock_timestamp(), error ="
+                + " coalesce(?, error) where rollout_id = ? and node = ?")) {
+      ps.setString(1, state.wire());
+      ps.setString(2, error);
+      ps.setLong(3, rolloutId);
+      ps.setString(4, node);
+      ps.executeUpdate();
+    }
+  }
+
+  static void setState(Connection c, long rolloutId, String node, RolloutNodeState state)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("update rollout_node set state = ? where rollout_id = ? and node = ?")) {
+      ps.setString(1, state.wire());
+      ps.setLong(2, rolloutId);
+      ps.setString(3, node);
+      ps.executeUpdate();
+    }
+  }
+
+  static void setPhase(Connection c, long rolloutId, RolloutPhase phase) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "update rollout set phase = ?, updated_at = clock_timestamp() where id = ?")) {
+      ps.setString(1, phase.wire());
+      ps.setLong(2, rolloutId);
+      ps.executeUpdate();
+    }
+  }
+
+  static void touch(Connection c, long rolloutId) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("update rollout set updated_at = clock_timestamp() where id = ?")) {
+      ps.setLong(1, rolloutId);
+      ps.executeUpdate();
+    }
   }
 }

@@ -1,6 +1,10 @@
 package io.sylvan.operator.fleet;
 
 import static io.sylvan.operator.fleet.RolloutRows.IN_FLIGHT;
+import static io.sylvan.operator.fleet.RolloutRows.finishNode;
+import static io.sylvan.operator.fleet.RolloutRows.setPhase;
+import static io.sylvan.operator.fleet.RolloutRows.setState;
+import static io.sylvan.operator.fleet.RolloutRows.touch;
 
 import io.agroal.api.AgroalDataSource;
 import io.sylvan.operator.fleet.RolloutRows.NodeRow;
@@ -761,51 +765,6 @@ public class RolloutStore {
         ps.setLong(2, rolloutId);
         ps.executeUpdate();
       }
-    }
-  }
-
-  private static void finishNode(
-      Connection c, long rolloutId, String node, RolloutNodeState state, String error)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "update rollout_node set state = ?, finished_at = clock_timestamp(), error ="
-                + " coalesce(?, error) where rollout_id = ? and node = ?")) {
-      ps.setString(1, state.wire());
-      ps.setString(2, error);
-      ps.setLong(3, rolloutId);
-      ps.setString(4, node);
-      ps.executeUpdate();
-    }
-  }
-
-  private static void setState(Connection c, long rolloutId, String node, RolloutNodeState state)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("update rollout_node set state = ? where rollout_id = ? and node = ?")) {
-      ps.setString(1, state.wire());
-      ps.setLong(2, rolloutId);
-      ps.setString(3, node);
-      ps.executeUpdate();
-    }
-  }
-
-  private static void setPhase(Connection c, long rolloutId, RolloutPhase phase)
-      throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "update rollout set phase = ?, updated_at = clock_timestamp() where id = ?")) {
-      ps.setString(1, phase.wire());
-      ps.setLong(2, rolloutId);
-      ps.executeUpdate();
-    }
-  }
-
-  private static void touch(Connection c, long rolloutId) throws SQLException {
-    try (PreparedStatement ps =
-        c.prepareStatement("update rollout set updated_at = clock_timestamp() where id = ?")) {
-      ps.setLong(1, rolloutId);
-      ps.executeUpdate();
     }
   }
 
