@@ -93,4 +93,19 @@ public final class Reasons {
    * the node's name. No pipeline starts; serving releases are untouched.
    */
   public static final String NODE_NOT_READY = "NodeNotReady";
+
+  /** A fleet rollout stopped: a node failed past maxFailures (the rollout names node and step). */
+  public static final String ROLLOUT_FAILED = "RolloutFailed";
+
+  /** A fleet rollout was aborted on request (API or sylvanctl). */
+  public static final String ROLLOUT_ABORTED = "RolloutAborted";
+
+  /** A newer desired commit replaced the rollout before it finished. */
+  public static final String ROLLOUT_SUPERSEDED = "RolloutSuperseded";
+
+  /** A node built a different build id or static file set for the commit than the canary. */
+  public static final String BUILD_MISMATCH = "BuildMismatch";
+
+  /** A node's lease expired while it was updating and it did not finish within the deadline. */
+  public static final String LEASE_EXPIRED = "LeaseExpired";
 }

@@ -60,7 +60,10 @@ class NodeNotReadyGuardTest {
 
   private EnvironmentState environment(String name) {
     return QuarkusTransaction.requiringNew()
-        .call(() -> EnvironmentState.findByName(name).orElseThrow());
+        .call(
+            () ->
+                EnvironmentState.findByName(name, io.sylvan.operator.state.TestRows.node())
+                    .orElseThrow());
   }
 
   private long deployments() {

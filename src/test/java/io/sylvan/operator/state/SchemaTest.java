@@ -31,18 +31,24 @@ class SchemaTest {
   @Inject AgroalDataSource dataSource;
 
   @Test
-  void migrations_apply_to_the_empty_database_and_create_the_four_tables() throws SQLException {
+  void migrations_apply_to_the_empty_database_and_create_the_tables() throws SQLException {
     assertThat(
             queryStrings(
                 "select version || ':' || success from flyway_schema_history"
                     + " where version is not null order by installed_rank"))
-        .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true");
+        .containsExactly("1:true", "2:true", "3:true", "4:true", "5:true", "6:true");
     assertThat(
             queryStrings(
                 "select table_name from information_schema.tables where table_schema = 'public'"
                     + " and table_name <> 'flyway_schema_history' order by table_name"))
         .containsExactly(
-            "deployment", "deployment_step", "environment", "health_check_result", "node");
+            "deployment",
+            "deployment_step",
+            "environment",
+            "health_check_result",
+            "node",
+            "rollout",
+            "rollout_node");
   }
 
   @Test
