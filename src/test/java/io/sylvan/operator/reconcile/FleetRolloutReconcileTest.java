@@ -65,6 +65,7 @@ class FleetRolloutReconcileTest {
     canaryBecomesHealthy(r.id());
     Thread.sleep(3_000);
     assertThat(deployments(MAIN.env())).as("web-1 is healthy, not stable yet").isEmpty();
+    Thread.sleep(1_100);
     assertThat(rollouts.stable(r.id(), CANARY).decision()).isEqualTo(RolloutStep.Decision.DONE);
     Instant canaryStable = Instant.now();
 
