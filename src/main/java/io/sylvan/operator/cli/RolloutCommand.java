@@ -73,10 +73,8 @@ class RolloutCommand extends CtlCommand {
             "started %s, updated %s, finished %s%n",
             Table.time(r, "startedAt"), Table.time(r, "updatedAt"), Table.time(r, "finishedAt"));
     if (r.hasNonNull("failedReason")) {
-      out()
-          .printf(
-              "stopped by %s at %s: %s%n",
-              text(r, "failedNode"), text(r, "failedStep"), text(r, "failedReason"));
+      String by = r.hasNonNull("failedNode") ? " by " + text(r, "failedNode") : "";
+      out().printf("stopped%s at %s: %s%n", by, text(r, "failedStep"), text(r, "failedReason"));
     }
     Table table = new Table("NODE", "WAVE", "STATE", "STARTED", "HEALTHY", "ERROR");
     for (JsonNode n : r.path("nodes")) {

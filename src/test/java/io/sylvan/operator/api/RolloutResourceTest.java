@@ -24,6 +24,7 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -185,6 +186,27 @@ class RolloutResourceTest {
     post("no-such-env-" + System.nanoTime(), "resume")
         .statusCode(404)
         .body("message", containsString("no environment named"));
+  }
+
+  @Test
+  void theCanaryNodeRecordsRolloutDurationResultAndWaveLatencyMetrics() throws Exception {
+    String env = fleetEnvironment();
+    // This operator is the rollout's first node (its canary): it is the one that records.
+    RolloutState r = store.ensure(env, C1, C0, List.of(TestRows.node()), ONE_BY_ONE);
+    store.admit(r.id(), TestRows.node(), C0);
+    store.healthy(r.id(), TestRows.node());
+    store.stable(r.id(), TestRows.node());
+    assertThat(store.latest(env).orElseThrow().phase()).isEqualTo(RolloutPhase.SUCCEEDED);
+
+    String tag = "environment=\"" + env + "\"";
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(given().get("/q/metrics").then().statusCode(200).extract().asString())
+                    .contains("sylvan_rollouts_total{" + tag + ",result=\"succeeded\"} 1.0")
+                    .contains("sylvan_rollout_duration_seconds_count{" + tag)
+                    .contains("sylvan_rollout_wave_latency_seconds_count{" + tag + "} 1.0"));
   }
 
   /** An environment row of this node and one of web-2, as two agents would have written. */
