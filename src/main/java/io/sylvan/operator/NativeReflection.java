@@ -6,6 +6,7 @@ import io.sylvan.operator.api.DeploymentView;
 import io.sylvan.operator.api.EnvironmentResource;
 import io.sylvan.operator.api.EnvironmentStatus;
 import io.sylvan.operator.api.GitHookResource;
+import io.sylvan.operator.api.RolloutView;
 import io.sylvan.operator.api.StatusResponse;
 import io.sylvan.operator.fleet.NodeInfo;
 import io.sylvan.operator.pipeline.HealthReport;
@@ -55,6 +56,8 @@ import io.sylvan.operator.state.Trigger;
       StatusResponse.SpecSourceStatus.class,
       EnvironmentStatus.class,
       EnvironmentStatus.NodeStatus.class,
+      RolloutView.class,
+      RolloutView.Node.class,
       DeploymentView.class,
       DeploymentView.Options.class,
       DeploymentView.Error.class,

@@ -18,11 +18,17 @@ public class StatusResource {
 
   @Inject StatusService status;
   @Inject SpecCatalog specs;
+  @Inject RolloutViews rollouts;
 
   @GET
   @Operation(summary = "Status of every environment and of the spec source")
   public StatusResponse all() {
-    return new StatusResponse(specSource(), status.environments());
+    // Rollouts are read after the status transaction: the store commits its own connections.
+    return new StatusResponse(
+        specSource(),
+        status.environments().stream()
+            .map(e -> e.withRollout(rollouts.of(e.name()).orElse(null)))
+            .toList());
   }
 
   @GET
@@ -31,7 +37,8 @@ public class StatusResource {
   public EnvironmentStatus one(@PathParam("env") String env) {
     return status
         .environment(env)
-        .orElseThrow(() -> ApiException.notFound("no environment named '" + env + "'"));
+        .orElseThrow(() -> ApiException.notFound("no environment named '" + env + "'"))
+        .withRollout(rollouts.of(env).orElse(null));
   }
 
   private StatusResponse.SpecSourceStatus specSource() {

@@ -87,7 +87,8 @@ class StatusCommand extends CtlCommand {
     if (fleet.isEmpty()) {
       return;
     }
-    Table table = new Table("ENV", "NODE", "SYNC", "HEALTH", "ACTUAL", "LAST DEPLOYMENT");
+    Table table =
+        new Table("ENV", "NODE", "SYNC", "HEALTH", "ACTUAL", "LAST DEPLOYMENT", "ROLLOUT");
     for (JsonNode e : fleet) {
       for (JsonNode n : e.path("nodes")) {
         JsonNode last = n.path("lastDeployment");
@@ -99,7 +100,8 @@ class StatusCommand extends CtlCommand {
             sha(n, "actualCommit"),
             last.isObject()
                 ? "#" + text(last, "id") + " " + text(last, "type") + " " + text(last, "status")
-                : "-");
+                : "-",
+            text(n, "rolloutState"));
       }
     }
     out().println();

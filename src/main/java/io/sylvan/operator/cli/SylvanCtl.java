@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       StatusCommand.class,
       NodesCommand.class,
+      RolloutCommand.class,
       HistoryCommand.class,
       ActionCommands.Sync.class,
       ActionCommands.Deploy.class,

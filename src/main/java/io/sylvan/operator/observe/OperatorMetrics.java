@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.sylvan.operator.state.AppHealth;
+import io.sylvan.operator.state.LocalNode;
 import io.sylvan.operator.state.SyncStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public class OperatorMetrics {
 
   @Inject MeterRegistry registry;
+  @Inject LocalNode local;
 
   private final Map<String, AtomicLong> synced = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> healthy = new ConcurrentHashMap<>();
@@ -31,14 +33,16 @@ public class OperatorMetrics {
    */
   public void deployment(String env, String result, boolean succeeded, Duration took) {
     Counter.builder("sylvan_deployments")
-        .description("Pipeline runs by environment and result")
+        .description("Pipeline runs by environment, node and result")
         .tag("environment", env)
+        .tag("node", local.name())
         .tag("result", result)
         .register(registry)
         .increment();
     Timer.builder("sylvan_deployment_duration")
         .description("Wall time of pipeline runs, rollback included")
         .tag("environment", env)
+        .tag("node", local.name())
         .publishPercentileHistogram()
         .register(registry)
         .record(took);
@@ -61,6 +65,38 @@ public class OperatorMetrics {
         .publishPercentileHistogram()
         .register(registry)
         .record(timeToRollback);
+  }
+
+  /**
+   * A fleet rollout ended.
+   *
+   * @param result its final phase: {@code succeeded}, {@code aborted} or {@code reverted}
+   * @param took from its creation to its end
+   */
+  public void rolloutEnded(String env, String result, Duration took) {
+    Counter.builder("sylvan_rollouts")
+        .description("Fleet rollouts by environment and how they ended (aborted, reverted, ...)")
+        .tag("environment", env)
+        .tag("result", result)
+        .register(registry)
+        .increment();
+    Timer.builder("sylvan_rollout_duration")
+        .description("From a rollout's creation to its end")
+        .tag("environment", env)
+        .tag("result", result)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(took);
+  }
+
+  /** A wave's first node was admitted {@code latency} after the wave became eligible. */
+  public void waveStarted(String env, Duration latency) {
+    Timer.builder("sylvan_rollout_wave_latency")
+        .description("From a wave becoming eligible (previous wave settled) to its first admission")
+        .tag("environment", env)
+        .publishPercentileHistogram()
+        .register(registry)
+        .record(latency);
   }
 
   public void reconcile(String env, Duration took) {
