@@ -52,6 +52,18 @@ public class DeploymentRunner {
   public PreparedDeployment prepareUpdate(
       DeploySpec spec, String commit, DeployOptions options, Trigger trigger, String specRevision)
       throws BusyException {
+    return prepareUpdate(spec, commit, options, trigger, specRevision, BuildAgreement.NONE);
+  }
+
+  /** An update whose build must agree with the other nodes' before its switch. */
+  public PreparedDeployment prepareUpdate(
+      DeploySpec spec,
+      String commit,
+      DeployOptions options,
+      Trigger trigger,
+      String specRevision,
+      BuildAgreement agreement)
+      throws BusyException {
     EnvironmentLock.Held lock = lock(spec.environment());
     try {
       Releases releases = new Releases(spec.spec().target().root());
@@ -64,7 +76,7 @@ public class DeploymentRunner {
                   spec, commit, type, options, trigger, specRevision, releaseDir, serving, null),
               DeploymentStarter.newLog(spec));
       return new PreparedDeployment(
-          ctx, PreparedDeployment.Kind.UPDATE, PipelineSteps.update(), lock, null, null);
+          ctx, PreparedDeployment.Kind.UPDATE, PipelineSteps.update(agreement), lock, null, null);
     } catch (RuntimeException e) {
       lock.close();
       throw e;

@@ -23,6 +23,13 @@ public enum FailureCode {
   PREVIEW_FAILED(Disposition.HALT_TERMINAL, Reasons.PREVIEW_FAILED),
   /** The Next.js preflight found a built release that would fail users (the message names why). */
   PREFLIGHT_FAILED(Disposition.HALT_TERMINAL, Reasons.PREFLIGHT_FAILED),
+  /**
+   * Fleet rollouts: this node built another build id or static file set for the commit than the
+   * node that built it first; switching would serve mismatched assets.
+   */
+  BUILD_MISMATCH(Disposition.HALT_TERMINAL, Reasons.BUILD_MISMATCH),
+  /** Fleet rollouts: the rollout stopped (another node failed, or a person aborted it). */
+  ROLLOUT_STOPPED(Disposition.HALT_TERMINAL, Reasons.ROLLOUT_ABORTED),
 
   // Pre-deploy and build: the host or the network may recover.
   SOURCE_UNAVAILABLE(Disposition.HALT_RETRY, Reasons.SOURCE_UNAVAILABLE),

@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** The order of the steps, declared once. */
@@ -9,6 +10,26 @@ public final class PipelineSteps {
 
   /** An update or initial deployment: build beside the serving release, then switch. */
   public static List<Step> update() {
+    return update(BuildAgreement.NONE);
+  }
+
+  /**
+   * An update whose build must agree with the other nodes' ({@code agreement}) before the switch;
+   * {@link BuildAgreement#NONE} leaves the single-node steps exactly as they were.
+   */
+  public static List<Step> update(BuildAgreement agreement) {
+    List<Step> steps = new ArrayList<>(updateSteps());
+    if (agreement != BuildAgreement.NONE) {
+      // After the build and its preflight, before the preview and the switch.
+      int preflight =
+          steps.indexOf(
+              steps.stream().filter(NextPreflightStep.class::isInstance).findFirst().get());
+      steps.add(preflight + 1, new BuildAgreementStep(agreement));
+    }
+    return List.copyOf(steps);
+  }
+
+  private static List<Step> updateSteps() {
     return List.of(
         new ValidateStep(),
         new CheckoutStep(),

@@ -4,6 +4,7 @@ import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.fleet.NodeRegistry;
 import io.sylvan.operator.observe.Notifier;
 import io.sylvan.operator.observe.OperatorMetrics;
+import io.sylvan.operator.pipeline.BuildAgreement;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.DeploymentRunner;
 import io.sylvan.operator.pipeline.HealthReport;
@@ -24,6 +25,7 @@ import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,7 @@ public class Reconciler {
   @Inject Notifier notifier;
   @Inject StatusWriter status;
   @Inject NodeRegistry node;
+  @Inject FleetRollouts fleet;
 
   @Inject OperatorConfig config;
 
@@ -62,6 +65,9 @@ public class Reconciler {
       return reconcileOnce(env, request);
     } catch (DeploymentRunner.BusyException e) {
       return retry(env, Reasons.LOCK_BUSY, e.getMessage());
+    } catch (SQLException e) {
+      LOG.warnf("reconcile of %s: rollout store: %s", env, e.getMessage());
+      return retry(env, Reasons.PROGRESSING, "rollout store: " + e.getMessage());
     } catch (RuntimeException e) {
       LOG.warnf("reconcile of %s failed: %s", env, e.toString());
       return retry(env, Reasons.PROGRESSING, "reconcile error: " + e.getMessage());
@@ -71,7 +77,7 @@ public class Reconciler {
   }
 
   private ReconcileResult reconcileOnce(String env, ReconcileRequest request)
-      throws DeploymentRunner.BusyException {
+      throws DeploymentRunner.BusyException, SQLException {
     if (!node.selfReady()) {
       // Our lease lapsed or another live process holds this node's name: start nothing and write
       // nothing (that process may be writing this node's status); what serves keeps serving.
@@ -140,17 +146,51 @@ public class Reconciler {
     if (unavailable.isPresent()) {
       return unavailable.get();
     }
-    DeploymentOutcome outcome = act(spec, target, state, obs, request, snapshot.get().revision());
+    return correct(spec, target, state, obs, request, snapshot.get().revision());
+  }
+
+  /** Runs the pipeline to {@code target}; a placed environment only when its rollout admits it. */
+  private ReconcileResult correct(
+      DeploySpec spec,
+      String target,
+      EnvironmentState state,
+      Observation obs,
+      ReconcileRequest request,
+      String revision)
+      throws DeploymentRunner.BusyException, SQLException {
+    String env = spec.environment();
+    if (FleetRollouts.placed(spec)) {
+      return fleet.drifted(
+          spec,
+          target,
+          obs,
+          revision,
+          agreement -> act(spec, target, state, obs, request, revision, agreement),
+          o -> classify(env, spec, target, o));
+    }
+    DeploymentOutcome outcome =
+        act(spec, target, state, obs, request, revision, BuildAgreement.NONE);
     return classify(env, spec, target, outcome);
   }
 
   /** No drift: confirm health once; an unhealthy release that was never good is rolled back. */
   private ReconcileResult inSync(
       DeploySpec spec, EnvironmentState state, Observation obs, String target, String revision)
-      throws DeploymentRunner.BusyException {
+      throws DeploymentRunner.BusyException, SQLException {
     String env = spec.environment();
     Duration interval = spec.spec().reconcile().interval();
+    boolean placed = FleetRollouts.placed(spec);
+    if (placed) {
+      Optional<ReconcileResult> reverted =
+          fleet.revertIfNeeded(spec, obs.runningCommit(), revision);
+      if (reverted.isPresent()) {
+        forgetProcesses();
+        return reverted.get();
+      }
+    }
     HealthReport health = toolbox.get().healthChecker().checkOnce(spec, target, obs.processes());
+    Optional<Duration> settling =
+        placed ? fleet.settle(spec, target, health.healthy(), health.message()) : Optional.empty();
     if (!health.healthy()) {
       Optional<ReconcileResult> rolledBack = rollBackUnhealthy(spec, state, obs, target, revision);
       if (rolledBack.isPresent()) {
@@ -161,7 +201,9 @@ public class Reconciler {
     if (!health.healthy()) {
       notifier.notify(Notifier.Event.HEALTH_DEGRADED, env, target, health.message());
     }
-    return ReconcileResult.requeue(interval, Reasons.RECONCILIATION_SUCCEEDED, obs.detail());
+    // A rollout's minHealthyTime may end before the interval: look again then.
+    Duration next = settling.filter(d -> d.compareTo(interval) < 0).orElse(interval);
+    return ReconcileResult.requeue(next, Reasons.RECONCILIATION_SUCCEEDED, obs.detail());
   }
 
   /**
@@ -233,7 +275,8 @@ public class Reconciler {
       EnvironmentState state,
       Observation obs,
       ReconcileRequest request,
-      String revision)
+      String revision,
+      BuildAgreement agreement)
       throws DeploymentRunner.BusyException {
     Optional<Path> built = new Releases(spec.spec().target().root()).forCommit(target);
     PreparedDeployment prepared;
@@ -245,7 +288,9 @@ public class Reconciler {
           runner.prepareActivation(
               spec, target, built.get(), type, request.trigger(), revision, null);
     } else {
-      prepared = runner.prepareUpdate(spec, target, request.options(), request.trigger(), revision);
+      prepared =
+          runner.prepareUpdate(
+              spec, target, request.options(), request.trigger(), revision, agreement);
     }
     DeploymentOutcome outcome = runner.execute(prepared);
     forgetProcesses();

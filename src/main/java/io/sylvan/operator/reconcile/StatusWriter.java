@@ -327,6 +327,23 @@ public class StatusWriter implements DeploymentListener {
     }
   }
 
+  /** A fleet rollout holds this node back for now (its wave, a pause). */
+  void rolloutWaiting(String env, String reason, String message) {
+    environments.update(env, e -> e.markReconciling(reason, message));
+  }
+
+  /** The fleet rollout of the desired commit stopped: this node does not start it. */
+  void rolloutStopped(String env, String reason, String message) {
+    environments.update(
+        env,
+        e -> {
+          e.sync = SyncStatus.OUT_OF_SYNC;
+          e.markNotReady(reason, message);
+          e.markNotReconciling(reason, "rollout stopped");
+          e.markStalled(reason, message);
+        });
+  }
+
   void driftReported(String env, String detail) {
     environments.update(
         env,

@@ -108,4 +108,10 @@ public final class Reasons {
 
   /** A node's lease expired while it was updating and it did not finish within the deadline. */
   public static final String LEASE_EXPIRED = "LeaseExpired";
+
+  /** This node waits for its wave of a fleet rollout (an earlier wave is not stable yet). */
+  public static final String ROLLOUT_WAITING = "RolloutWaiting";
+
+  /** The fleet rollout is paused; this node starts when it is resumed. */
+  public static final String ROLLOUT_PAUSED = "RolloutPaused";
 }
