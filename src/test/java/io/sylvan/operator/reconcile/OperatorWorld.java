@@ -89,7 +89,12 @@ public final class OperatorWorld implements AutoCloseable {
 
   /** Starts an operator on this world (stopped by {@link #close()}), ready. */
   public OperatorProcess startOperator(String name, String dataDir, boolean loop) {
-    OperatorProcess operator = new OperatorProcess(name, settings(dataDir, loop));
+    return startOperator(name, settings(dataDir, loop));
+  }
+
+  /** Starts an operator with {@code settings} (stopped by {@link #close()}), ready. */
+  public OperatorProcess startOperator(String name, Map<String, String> settings) {
+    OperatorProcess operator = new OperatorProcess(name, settings);
     operators.add(operator);
     return operator.start();
   }
