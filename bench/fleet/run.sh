@@ -5,7 +5,7 @@
 #     an embedded PostgreSQL through one bounded pool; each pipeline is a timed stand-in. Compiles
 #     the test classes (./mvnw) and runs io.sylvan.operator.bench.FleetSimulation.
 #   bench/fleet/run.sh [options]
-#     three real operator agents on this machine sharing one PostgreSQL (see run.js).
+#     three real operator agents on this machine sharing one PostgreSQL (run.js; not written yet).
 # Work dir bench/.work/fleet (gitignored).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,5 +23,10 @@ if [[ "${1:-}" == "--simulate" ]]; then
       -Dmdep.outputFile="$work/classpath.txt" >/dev/null)
   cp="$repo/target/test-classes:$repo/target/classes:$(cat "$work/classpath.txt")"
   exec java -Xmx1g -Xss512k -cp "$cp" io.sylvan.operator.bench.FleetSimulation --nodes "$sizes" "$@"
+fi
+if [[ ! -f "$here/run.js" ]]; then
+  echo "bench/fleet: only --simulate exists yet; the three-agent run (real operators, PostgreSQL," >&2
+  echo "Nginx, Kamal-style comparison) is not written yet (see docs/benchmarks.md, Fleet)." >&2
+  exit 2
 fi
 exec "$here/../lib/run-node.sh" "node npm git java" "$here/run.js" "$@"

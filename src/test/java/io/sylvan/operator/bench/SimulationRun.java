@@ -572,47 +572,60 @@ final class SimulationRun {
       return b.toString();
     }
 
-    /** Linear growth: the queries one node costs per rollout stay about the same as N grows. */
+    /**
+     * Linear growth: the queries one node costs per rollout stay about the same as N grows (within
+     * x1.5 from one size to the next) and the pool never makes callers wait; otherwise the cost is
+     * superlinear or hidden by saturation, and the verdict says which.
+     */
     static String verdict(List<Result> rs, int maxN) {
       if (rs.size() < 2) {
         return "one size only: run several (--simulate with no N) to see the curve";
       }
-      Result small = rs.stream().min((a, b) -> Integer.compare(a.n, b.n)).orElseThrow();
-      Result big = rs.stream().max((a, b) -> Integer.compare(a.n, b.n)).orElseThrow();
-      double ratio = big.queriesPerNode / small.queriesPerNode;
-      String growth =
-          ratio <= 2.0
-              ? String.format(
-                  Locale.ROOT,
-                  "LINEAR: queries per node per rollout %.0f at N=%d vs %.0f at N=%d (x%.2f)",
-                  big.queriesPerNode,
-                  big.n,
-                  small.queriesPerNode,
-                  small.n,
-                  ratio)
-              : String.format(
-                  Locale.ROOT,
-                  "SUPERLINEAR: queries per node per rollout %.0f at N=%d vs %.0f at N=%d (x%.2f)",
-                  big.queriesPerNode,
-                  big.n,
-                  small.queriesPerNode,
-                  small.n,
-                  ratio);
-      if (big.maxAwaiting > 0) {
-        growth +=
+      List<Result> sorted = new ArrayList<>(rs);
+      sorted.sort((a, b) -> Integer.compare(a.n, b.n));
+      StringBuilder curve = new StringBuilder();
+      double worst = 0;
+      for (int i = 0; i < sorted.size(); i++) {
+        Result r = sorted.get(i);
+        curve.append(
             String.format(
                 Locale.ROOT,
-                " - but at N=%d the pool was saturated (up to %d callers waiting for a connection,"
-                    + " %.0f queries/s): wake-ups coalesce, so the per-node count is held down by"
-                    + " throughput and the cost shows as wave latency instead (p95 %.0f ms vs %.0f"
-                    + " ms at N=%d)",
-                big.n,
-                big.maxAwaiting,
-                big.queriesPerSecond,
+                "%sN=%d: %.0f queries/node, %.1f admit calls/node",
+                i == 0 ? "" : "; ",
+                r.n,
+                r.queriesPerNode,
+                r.admits / (double) r.n));
+        if (i > 0) {
+          worst = Math.max(worst, r.queriesPerNode / sorted.get(i - 1).queriesPerNode);
+        }
+      }
+      Result big = sorted.get(sorted.size() - 1);
+      Result small = sorted.get(0);
+      Result firstSaturated =
+          sorted.stream().filter(r -> r.maxAwaiting > 0).findFirst().orElse(null);
+      String growth;
+      if (firstSaturated == null && worst <= 1.5) {
+        growth = "LINEAR (per-node cost within x" + String.format(Locale.ROOT, "%.2f", worst) + ")";
+      } else if (firstSaturated == null) {
+        growth = String.format(Locale.ROOT, "SUPERLINEAR (per-node cost grew up to x%.2f)", worst);
+      } else {
+        growth =
+            String.format(
+                Locale.ROOT,
+                "NOT LINEAR: per-node cost grew up to x%.2f, and from N=%d the pool saturated (up to"
+                    + " %d callers waiting, %.0f queries/s): every notify wakes every agent, wake-ups"
+                    + " coalesce, so the query count is capped by throughput and the cost shows as"
+                    + " wave latency (p95 %.0f ms at N=%d vs %.0f ms at N=%d)",
+                worst,
+                firstSaturated.n,
+                firstSaturated.maxAwaiting,
+                firstSaturated.queriesPerSecond,
                 big.waveP95,
+                big.n,
                 small.waveP95,
                 small.n);
       }
+      growth += " [" + curve + "]";
       String conns =
           String.format(
               Locale.ROOT,
