@@ -220,6 +220,10 @@ final class SimulationRun {
   }
 
   private void error(Exception e) {
+    if (stopping) {
+      // The measured window is over: interrupted pool waits at shutdown are not errors.
+      return;
+    }
     errors.increment();
     if (firstError == null) {
       firstError = e.toString();
@@ -327,7 +331,9 @@ final class SimulationRun {
           renewFailures.increment();
         }
       } catch (Exception e) {
-        renewFailures.increment();
+        if (!stopping) {
+          renewFailures.increment();
+        }
         error(e);
       }
     }
