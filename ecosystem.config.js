@@ -23,7 +23,7 @@
  *   optional  SYLVAN_EXIT_GRACE_MS  wait after close (default 1000)
  *   optional  SYLVAN_BOOT_NICE      nice increment while a worker boots (default 10; 0 = off)
  *   optional  SYLVAN_BOOT_IDLE      1 = boot at SCHED_IDLE, else nice 19, instead of
- *                                   SYLVAN_BOOT_NICE (default 1; 0 = off)
+ *                                   SYLVAN_BOOT_NICE (default 0: opt-in, see zero-downtime.md)
  *   optional  SYLVAN_WARMUP_ROUNDS  warm-up rounds over SYLVAN_WARMUP_PATHS (default 30)
  *   optional  SYLVAN_KILL_TIMEOUT   PM2 kill_timeout (default 8000; >= drain + grace + 5000)
  *   optional  SYLVAN_WARMUP_PATHS   comma-separated GET paths the launcher
@@ -102,7 +102,7 @@ if (!warmupPaths.split(',').every((p) => p.trim() === '' || p.trim().startsWith(
 const drainMs = intIn('SYLVAN_DRAIN_MS', optional('SYLVAN_DRAIN_MS', '1500'), 0, 60000);
 const exitGraceMs = intIn('SYLVAN_EXIT_GRACE_MS', optional('SYLVAN_EXIT_GRACE_MS', '1000'), 0, 60000);
 const bootNice = intIn('SYLVAN_BOOT_NICE', optional('SYLVAN_BOOT_NICE', '10'), 0, 19);
-const bootIdle = intIn('SYLVAN_BOOT_IDLE', optional('SYLVAN_BOOT_IDLE', '1'), 0, 1);
+const bootIdle = intIn('SYLVAN_BOOT_IDLE', optional('SYLVAN_BOOT_IDLE', '0'), 0, 1);
 const warmupRounds = intIn('SYLVAN_WARMUP_ROUNDS', optional('SYLVAN_WARMUP_ROUNDS', '30'), 1, 1000);
 const killTimeout = intIn('SYLVAN_KILL_TIMEOUT', optional('SYLVAN_KILL_TIMEOUT', '8000'), 1000, 600000);
 if (

@@ -30,6 +30,8 @@ class VerdictTest {
           Map.entry(FailureCode.MIGRATION_FAILED, stalled(Reasons.DEPLOYMENT_FAILED)),
           Map.entry(FailureCode.DB_BACKUP_FAILED, stalled(Reasons.DEPLOYMENT_FAILED)),
           Map.entry(FailureCode.PREVIEW_FAILED, stalled(Reasons.PREVIEW_FAILED)),
+          Map.entry(FailureCode.BUILD_MISMATCH, stalled(Reasons.BUILD_MISMATCH)),
+          Map.entry(FailureCode.ROLLOUT_STOPPED, stalled(Reasons.ROLLOUT_ABORTED)),
           Map.entry(FailureCode.PREFLIGHT_FAILED, stalled(Reasons.PREFLIGHT_FAILED)),
           Map.entry(FailureCode.SOURCE_UNAVAILABLE, retry(Reasons.SOURCE_UNAVAILABLE)),
           Map.entry(FailureCode.ENV_UNREADABLE, retry(Reasons.DEPLOYMENT_FAILED)),
