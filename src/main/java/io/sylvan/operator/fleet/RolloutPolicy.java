@@ -1,5 +1,6 @@
 package io.sylvan.operator.fleet;
 
+import io.sylvan.operator.spec.DeploySpec;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -71,16 +72,9 @@ public record RolloutPolicy(
       return new Amount(p, true);
     }
 
-    /**
-     * Of n nodes: a percentage rounds down (as Kubernetes' maxUnavailable does: fewer nodes at
-     * risk), but is at least 1 when value > 0; never more than n.
-     */
+    /** Of n nodes: the spec's rule, {@link DeploySpec.Rollout.Amount#of(int, boolean, int)}. */
     public int of(int n) {
-      if (value == 0 || n <= 0) {
-        return 0;
-      }
-      int raw = percent ? (int) ((long) n * value / 100) : value;
-      return Math.min(n, Math.max(1, raw));
+      return DeploySpec.Rollout.Amount.of(value, percent, n);
     }
 
     @Override

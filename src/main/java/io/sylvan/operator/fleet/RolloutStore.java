@@ -29,15 +29,17 @@ import javax.sql.DataSource;
  * The rollouts of placed environments in PostgreSQL: the one place that decides which node may
  * update when. Every method is one short transaction that first locks the rollout row ({@code
  * select ... for update}), so any number of agents may call any method at any time and the order
- * holds with no leader; every change publishes {@code pg_notify('sylvan_fleet', environment)},
- * which PostgreSQL delivers on commit. Nothing slow ever runs inside these transactions, and none
- * may be called inside a JTA transaction (each takes its own connection and commits it).
+ * holds with no leader; a change that can alter another agent's answer (a wave opened, the phase
+ * changed, a wave slot freed for a waiting node) publishes {@code pg_notify('sylvan_fleet',
+ * environment)}, which PostgreSQL delivers on commit. Nothing slow ever runs inside these
+ * transactions, and none may be called inside a JTA transaction (each takes its own connection and
+ * commits it).
  */
 @ApplicationScoped
 public class RolloutStore {
 
   /** The LISTEN/NOTIFY channel; the payload is the environment name. */
-  public static final String CHANNEL = "sylvan_fleet";
+  public static final String CHANNEL = FleetEvents.CHANNEL;
 
   private static final int ENSURE_ATTEMPTS = 5;
   private static final String UNIQUE_VIOLATION = "23505";
@@ -226,8 +228,8 @@ public class RolloutStore {
       ps.setString(3, node);
       ps.executeUpdate();
     }
+    // Taking a slot changes no other agent's answer: no notify.
     touch(c, rolloutId);
-    notify(c, r.environment());
     return RolloutStep.of(Decision.PROCEED, "admitted in wave " + n.wave());
   }
 
@@ -295,7 +297,7 @@ public class RolloutStore {
       finishNode(c, rolloutId, node, RolloutNodeState.SKIPPED, why);
       finishRevertIfDone(c, rolloutId);
       touch(c, rolloutId);
-      notify(c, r.environment());
+      notifyIfAnswersChanged(c, r);
       return RolloutStep.of(Decision.STOPPED, why);
     }
     String refNode = null;
@@ -344,7 +346,7 @@ public class RolloutStore {
             + r.commit()
             + " (pin the build id: see docs/fleet.md)";
     fail(c, r, node, "build-check", reason);
-    notify(c, r.environment());
+    notifyIfAnswersChanged(c, r);
     return RolloutStep.of(Decision.STOPPED, reason);
   }
 
@@ -379,8 +381,8 @@ public class RolloutStore {
       ps.setString(2, node);
       ps.executeUpdate();
     }
+    // Opens no wave and changes no phase: no notify.
     touch(c, rolloutId);
-    notify(c, r.environment());
     return switch (r.phase()) {
       case REVERTING -> RolloutStep.of(Decision.REVERT, "rollout #" + rolloutId + " is reverting");
       case PROGRESSING, PAUSED ->
@@ -432,7 +434,7 @@ public class RolloutStore {
       advance(c, r);
     }
     touch(c, rolloutId);
-    notify(c, r.environment());
+    notifyIfAnswersChanged(c, r);
     return RolloutStep.of(Decision.DONE, node + " is stable on " + r.commit());
   }
 
@@ -446,9 +448,9 @@ public class RolloutStore {
     return inTransaction(
         c -> {
           Row r = lockOrFail(c, rolloutId);
-          nodeOrFail(c, rolloutId, node);
+          NodeRow n = nodeOrFail(c, rolloutId, node);
           if (fail(c, r, node, step, reason)) {
-            notify(c, r.environment());
+            notifyIfAnswersChanged(c, r);
           }
           return RolloutRows.byId(c, rolloutId).orElseThrow();
         });
@@ -507,9 +509,9 @@ public class RolloutStore {
               r.phase() == RolloutPhase.REVERTING
                   && (n.state().switched() || n.state() == RolloutNodeState.UPDATING);
           if (needed && n.state() != RolloutNodeState.REVERTING) {
+            // Only this node's own state: no other agent's answer changes, no notify.
             setState(c, rolloutId, node, RolloutNodeState.REVERTING);
             touch(c, rolloutId);
-            notify(c, r.environment());
           }
           return needed;
         });
@@ -527,7 +529,7 @@ public class RolloutStore {
             if (r.phase() == RolloutPhase.REVERTING) {
               finishRevertIfDone(c, rolloutId);
             }
-            notify(c, r.environment());
+            notifyIfAnswersChanged(c, r);
           }
           return RolloutRows.byId(c, rolloutId).orElseThrow();
         });
@@ -541,57 +543,77 @@ public class RolloutStore {
    * nodes it failed.
    */
   public int expireLeases() throws SQLException {
-    List<long[]> ids = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement("select rollout_id, node " + EXPIRED)) {
+    return inTransaction(
+        c -> {
+          // One agent at a time: the others skip instead of all scanning the same rows.
+          try (PreparedStatement ps =
+                  c.prepareStatement("select pg_try_advisory_xact_lock(hashtextextended(?, 0))");
+              ResultSet rs = bind(ps, EXPIRE_LOCK).executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+              return 0;
+            }
+          }
+          List<Long> ids = new ArrayList<>();
+          List<String> names = new ArrayList<>();
+          try (PreparedStatement ps =
+                  c.prepareStatement(
+                      "select rn.rollout_id, rn.node " + EXPIRED + " order by 1, 2");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              ids.add(rs.getLong(1));
+              names.add(rs.getString(2));
+            }
+          }
+          int failed = 0;
+          for (int i = 0; i < ids.size(); i++) {
+            if (expire(c, ids.get(i), names.get(i))) {
+              failed++;
+            }
+          }
+          return failed;
+        });
+  }
+
+  /**
+   * The advisory lock of {@link #expireLeases}, hashed as EnvironmentLock hashes an environment
+   * name (which cannot contain ':', so the two never share a key).
+   */
+  static final String EXPIRE_LOCK = "sylvan:expireLeases";
+
+  private static PreparedStatement bind(PreparedStatement ps, String key) throws SQLException {
+    ps.setString(1, key);
+    return ps;
+  }
+
+  private boolean expire(Connection c, long rolloutId, String node) throws SQLException {
+    Row r = lockOrFail(c, rolloutId);
+    // Re-checked under the lock: the agent may have renewed or finished meanwhile.
+    try (PreparedStatement ps =
+        c.prepareStatement("select 1 " + EXPIRED + " and rn.rollout_id = ? and rn.node = ?")) {
+      ps.setLong(1, rolloutId);
+      ps.setString(2, node);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          ids.add(new long[] {rs.getLong(1)});
-          names.add(rs.getString(2));
+        if (!rs.next()) {
+          return false;
         }
       }
     }
-    int failed = 0;
-    for (int i = 0; i < ids.size(); i++) {
-      long rolloutId = ids.get(i)[0];
-      String node = names.get(i);
-      boolean done =
-          inTransaction(
-              c -> {
-                Row r = lockOrFail(c, rolloutId);
-                // Re-checked under the lock: the agent may have renewed or finished meanwhile.
-                try (PreparedStatement ps =
-                    c.prepareStatement(
-                        "select 1 " + EXPIRED + " and rn.rollout_id = ? and rn.node = ?")) {
-                  ps.setLong(1, rolloutId);
-                  ps.setString(2, node);
-                  try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                      return false;
-                    }
-                  }
-                }
-                boolean changed =
-                    fail(
-                        c,
-                        r,
-                        node,
-                        "lease",
-                        Reasons.LEASE_EXPIRED
-                            + ": the lease of "
-                            + node
-                            + " expired and it did not finish within progressDeadline");
-                if (changed) {
-                  notify(c, r.environment());
-                }
-                return changed;
-              });
-      if (done) {
-        failed++;
-      }
+    NodeRow n = nodeOrFail(c, rolloutId, node);
+    boolean changed =
+        fail(
+            c,
+            r,
+            node,
+            "lease",
+            Reasons.LEASE_EXPIRED
+                + ": the lease of "
+                + node
+                + " expired and it did not finish within progressDeadline");
+    if (changed) {
+      notifyIfAnswersChanged(c, r);
     }
-    return failed;
+    return changed;
   }
 
   private static final String EXPIRED =
@@ -664,6 +686,7 @@ public class RolloutStore {
                 null,
                 "abort",
                 Reasons.ROLLOUT_ABORTED + ": aborted by " + requestedBy);
+            notify(c, environment);
           }
           return RolloutRows.byId(c, r.id());
         });
@@ -718,7 +741,7 @@ public class RolloutStore {
     if (phase == RolloutPhase.REVERTING) {
       finishRevertIfDone(c, r.id());
     }
-    notify(c, r.environment());
+    // The caller notifies (the phase changed): once per transaction.
   }
 
   /** Opens the next wave while the current one is settled; the rollout succeeds after the last. */
@@ -768,12 +791,25 @@ public class RolloutStore {
     }
   }
 
+  /**
+   * Notifies only when this transaction changed what another agent would be told, so that N agents
+   * are not woken on every node step (O(N^2) per rollout): the phase changed (paused, resumed,
+   * stopped, reverting: every switched node must now go back; finished) or a wave opened. A node
+   * leaving "updating" frees no slot anyone waits for: no wave holds more nodes than its slots
+   * ({@link RolloutPlan}), so all of a wave's nodes are admitted as soon as it opens.
+   *
+   * @param before the locked row as the transaction found it
+   */
+  private static void notifyIfAnswersChanged(Connection c, Row before) throws SQLException {
+    Row after = RolloutRows.lock(c, before.id()).orElseThrow();
+    if (after.phase() != before.phase() || after.currentWave() != before.currentWave()) {
+      notify(c, before.environment());
+    }
+  }
+
   /** Queued in the transaction; PostgreSQL delivers it on commit and drops it on rollback. */
   static void notify(Connection c, String environment) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("select pg_notify('" + CHANNEL + "', ?)")) {
-      ps.setString(1, environment);
-      ps.execute();
-    }
+    FleetEvents.publish(c, environment);
   }
 
   private static Row lockOrFail(Connection c, long rolloutId) throws SQLException {

@@ -30,6 +30,10 @@ public class EnvironmentActions {
   @Inject EnvironmentService environments;
   @Inject ReconcileLoop loop;
   @Inject StatusWriter status;
+  @Inject io.sylvan.operator.fleet.FleetEvents events;
+
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(EnvironmentActions.class);
 
   /** The action cannot be done; {@code conflict} distinguishes 409 from 404. */
   public static class ActionException extends Exception {
@@ -64,7 +68,8 @@ public class EnvironmentActions {
     Releases releases = new Releases(spec.spec().target().root());
     EnvironmentState state = state(env);
     String target = to != null ? resolve(releases, to) : previousGood(releases, state);
-    if (releases.current().flatMap(Releases::revision).filter(target::equals).isPresent()
+    if (!FleetRollouts.placed(spec)
+        && releases.current().flatMap(Releases::revision).filter(target::equals).isPresent()
         && !deploying(env, state.node)) {
       // Pinning the serving commit would change nothing but show the environment OutOfSync.
       throw new ActionException(
@@ -74,9 +79,43 @@ public class EnvironmentActions {
               + "; nothing to roll back, nothing changed",
           true);
     }
-    status.manualRollbackRequested(env, target, spec.spec().source().commit());
+    if (FleetRollouts.placed(spec)) {
+      rollBackFleet(env, target, spec.spec().source().commit());
+    } else {
+      status.manualRollbackRequested(env, target, spec.spec().source().commit());
+    }
     loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
     return target;
+  }
+
+  /**
+   * A placed environment goes back as a whole: every node's row is pinned to {@code target}, and
+   * each agent, seeing the pin, rolls out to it through one rollout's waves (canary first), as it
+   * would to a new commit; the other agents are woken at once.
+   */
+  private void rollBackFleet(String env, String target, String desired) throws ActionException {
+    List<EnvironmentState> rows = environments.findAllNodes(env);
+    if (!rows.isEmpty()
+        && rows.stream().allMatch(r -> target.equals(r.actualCommit))
+        && rows.stream().noneMatch(r -> deploying(env, r.node))) {
+      throw new ActionException(
+          "every node of "
+              + env
+              + " already serves "
+              + Commits.short12(target)
+              + "; nothing to roll back, nothing changed",
+          true);
+    }
+    List<String> pinned = status.fleetRollbackRequested(env, target, desired);
+    LOG.infof(
+        "[%s] fleet rollback to %s requested: nodes %s pinned",
+        env, Commits.short12(target), pinned);
+    try {
+      events.publish(env);
+    } catch (java.sql.SQLException e) {
+      // The agents' own polling picks the pin up; the notify only makes it immediate.
+      LOG.warnf("[%s] could not notify the other nodes: %s", env, e.getMessage());
+    }
   }
 
   public void suspend(String env) throws ActionException {

@@ -390,18 +390,29 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void manualRollbackRequested(String env, String target, String desired) {
-    environments.update(
-        env,
-        e -> {
-          e.pinnedCommit = target;
-          e.pinnedDesiredCommit = desired;
-          if (target.equals(e.failedCommit)) {
-            e.failedCommit = null;
-          }
-          e.markReconciling(
-              Reasons.MANUAL_ROLLBACK_PINNED,
-              "manual rollback to " + Commits.short12(target, "none") + " requested");
-        });
+    environments.update(env, pinned(target, desired));
+  }
+
+  /**
+   * A person rolled a placed environment back: every node's row is pinned to {@code target}, so
+   * every agent rolls out to it through the rollout's waves. Returns the nodes pinned.
+   */
+  java.util.List<String> fleetRollbackRequested(String env, String target, String desired) {
+    return environments.updateAllNodes(env, pinned(target, desired));
+  }
+
+  private static java.util.function.Consumer<EnvironmentState> pinned(
+      String target, String desired) {
+    return e -> {
+      e.pinnedCommit = target;
+      e.pinnedDesiredCommit = desired;
+      if (target.equals(e.failedCommit)) {
+        e.failedCommit = null;
+      }
+      e.markReconciling(
+          Reasons.MANUAL_ROLLBACK_PINNED,
+          "manual rollback to " + Commits.short12(target, "none") + " requested");
+    };
   }
 
   void suspendedByPerson(String env) {

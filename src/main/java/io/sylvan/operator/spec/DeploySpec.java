@@ -314,13 +314,23 @@ public record DeploySpec(
         return new Amount(value, true);
       }
 
-      /** Of n nodes: at least 1 when value > 0 (a percentage rounds up), at most n. */
+      /** Of n nodes; see {@link #of(int, boolean, int)}. */
       public int of(int n) {
+        return of(value, percent, n);
+      }
+
+      /**
+       * The one rounding rule of the fleet (the rollout plan delegates here): a percentage of n
+       * nodes rounds down, as Kubernetes' and Nomad's maxUnavailable do, so fewer nodes are at risk
+       * at once; but it is at least 1 node when the value is above 0 (else a small fleet would
+       * never move), and never more than n.
+       */
+      public static int of(int value, boolean percent, int n) {
         if (value <= 0 || n <= 0) {
           return 0;
         }
-        int amount = percent ? (int) Math.ceil(value * (double) n / 100) : value;
-        return Math.max(1, Math.min(n, amount));
+        long amount = percent ? (long) n * value / 100 : value;
+        return (int) Math.max(1, Math.min(n, amount));
       }
 
       @Override

@@ -190,6 +190,32 @@ public class EnvironmentService implements EstablishedEnvironments {
     return written[0];
   }
 
+  /**
+   * Applies a change to every node's row of one environment (a fleet-wide decision such as a
+   * person's rollback), each row in its own transaction with the same retry as {@link #update}.
+   * Returns the nodes whose rows were changed.
+   */
+  public List<String> updateAllNodes(String name, Consumer<EnvironmentState> change) {
+    List<String> nodes =
+        QuarkusTransaction.requiringNew()
+            .call(() -> EnvironmentState.listNodesOf(name).stream().map(e -> e.node).toList());
+    for (String n : nodes) {
+      withRetry(
+          () ->
+              EnvironmentState.findByName(name, n)
+                  .ifPresent(
+                      e -> {
+                        change.accept(e);
+                      }));
+    }
+    return nodes;
+  }
+
+  /** Detached copies of every node's row of one environment. */
+  public List<EnvironmentState> findAllNodes(String name) {
+    return QuarkusTransaction.requiringNew().call(() -> EnvironmentState.listNodesOf(name));
+  }
+
   static final int ATTEMPTS = 5;
 
   private static void withRetry(Runnable work) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sylvan.operator.fleet.RolloutPolicy.Amount;
+import io.sylvan.operator.spec.DeploySpec;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,21 @@ class RolloutPlanTest {
     assertThat(Amount.percent(1).of(3)).isEqualTo(1);
     assertThat(Amount.percent(50).of(3)).isEqualTo(1);
     assertThat(Amount.percent(100).of(3)).isEqualTo(3);
+  }
+
+  @Test
+  void theRolloutPlanAndTheSpecRoundAPercentageTheSameWay() {
+    for (int value = 0; value <= 100; value++) {
+      for (int n = 0; n <= 40; n++) {
+        assertThat(Amount.percent(value).of(n))
+            .as("%d%% of %d", value, n)
+            .isEqualTo(DeploySpec.Rollout.Amount.percent(value).of(n));
+        assertThat(Amount.count(value).of(n))
+            .as("%d of %d", value, n)
+            .isEqualTo(DeploySpec.Rollout.Amount.count(value).of(n));
+      }
+    }
+    assertThat(Amount.percent(75).of(10)).isEqualTo(7);
   }
 
   @Test

@@ -488,7 +488,9 @@ class RolloutStoreTest {
   void aNotifyArrivesOnAListenConnectionOnlyAfterCommit() throws Exception {
     String env = environment();
     RolloutStore store = new RolloutStore(dataSource);
-    RolloutState r = store.ensure(env, "c1", "c0", nodes("notify", 2), policy(1, 1, 0, true));
+    RolloutState r = store.ensure(env, "c1", "c0", nodes("notify", 3), policy(1, 1, 0, true));
+    store.admit(r.id(), "notify-1", "c0");
+    store.healthy(r.id(), "notify-1");
     try (Connection listener = dataSource.getConnection()) {
       try (Statement s = listener.createStatement()) {
         s.execute("listen " + RolloutStore.CHANNEL);
@@ -496,18 +498,95 @@ class RolloutStoreTest {
       PGConnection pg = listener.unwrap(PGConnection.class);
       try (Connection tx = dataSource.getConnection()) {
         tx.setAutoCommit(false);
-        assertThat(store.admit(tx, r.id(), "notify-1", "c0").decision())
-            .isEqualTo(Decision.PROCEED);
+        // The canary turns stable: wave 1 opens, which changes the other agents' answer.
+        assertThat(store.stable(tx, r.id(), "notify-1").decision()).isEqualTo(Decision.DONE);
 
         assertThat(received(pg, 300)).as("before commit").isEmpty();
         tx.commit();
         assertThat(received(pg, 5_000)).as("after commit").containsExactly(env);
 
-        assertThat(store.healthy(tx, r.id(), "notify-1").decision()).isEqualTo(Decision.PROCEED);
+        assertThat(store.admit(tx, r.id(), "notify-2", "c0").decision())
+            .isEqualTo(Decision.PROCEED);
+        assertThat(store.healthy(tx, r.id(), "notify-2").decision()).isEqualTo(Decision.PROCEED);
+        tx.commit();
+        assertThat(received(pg, 300)).as("steps that open nothing wake nobody").isEmpty();
+
+        assertThat(store.stable(tx, r.id(), "notify-2").decision()).isEqualTo(Decision.DONE);
         tx.rollback();
         assertThat(received(pg, 300)).as("after rollback").isEmpty();
+
+        assertThat(store.stable(tx, r.id(), "notify-2").decision()).isEqualTo(Decision.DONE);
+        assertThat(received(pg, 300)).as("before the second commit").isEmpty();
+        tx.commit();
+        assertThat(received(pg, 5_000)).as("after the second commit").containsExactly(env);
       }
     }
+  }
+
+  @Test
+  void onlyStepsThatCanChangeAnotherAgentsAnswerNotify() throws Exception {
+    String env = environment();
+    RolloutStore store = new RolloutStore(dataSource);
+    // Wave 0: quiet-1; wave 1: quiet-2, quiet-3; wave 2: quiet-4.
+    RolloutState r = store.ensure(env, "c1", "c0", nodes("quiet", 4), policy(1, 2, 0, true));
+    try (Connection listener = dataSource.getConnection()) {
+      try (Statement s = listener.createStatement()) {
+        s.execute("listen " + RolloutStore.CHANNEL);
+      }
+      PGConnection pg = listener.unwrap(PGConnection.class);
+
+      assertThat(store.admit(r.id(), "quiet-2", "c0").decision()).isEqualTo(Decision.WAIT);
+      store.admit(r.id(), "quiet-1", "c0");
+      store.checkBuild(r.id(), "quiet-1", "b", "d");
+      store.healthy(r.id(), "quiet-1");
+      assertThat(received(pg, 300)).as("admit, build check, healthy of the canary").isEmpty();
+
+      store.stable(r.id(), "quiet-1");
+      assertThat(received(pg, 5_000)).as("wave 1 opened").containsExactly(env);
+
+      store.admit(r.id(), "quiet-2", "c0");
+      store.admit(r.id(), "quiet-3", "c0");
+      assertThat(store.admit(r.id(), "quiet-4", "c0").decision()).isEqualTo(Decision.WAIT);
+      store.healthy(r.id(), "quiet-2");
+      store.stable(r.id(), "quiet-2");
+      assertThat(received(pg, 300)).as("steps inside wave 1, which stays open").isEmpty();
+
+      store.failed(r.id(), "quiet-3", "health-check", "http: 500");
+      assertThat(received(pg, 5_000))
+          .as("reverting: switched nodes must go back")
+          .containsExactly(env);
+      assertThat(store.revertNeeded(r.id(), "quiet-1")).isTrue();
+      assertThat(received(pg, 300)).as("one node starting its revert").isEmpty();
+    }
+  }
+
+  @Test
+  void expireLeasesSkipsWhileAnotherAgentIsScanning() throws Exception {
+    String env = environment();
+    lease(List.of("scan-1"), false);
+    RolloutStore store = new RolloutStore(dataSource);
+    RolloutPolicy policy =
+        new RolloutPolicy(
+            Amount.count(1), Amount.count(1), Duration.ZERO, Duration.ofSeconds(1), 0, false);
+    RolloutState r = store.ensure(env, "c1", "c0", List.of("scan-1"), policy);
+    store.admit(r.id(), "scan-1", "c0");
+    Thread.sleep(1_200);
+    try (Connection other = dataSource.getConnection()) {
+      other.setAutoCommit(false);
+      try (PreparedStatement ps =
+          other.prepareStatement("select pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+        ps.setString(1, RolloutStore.EXPIRE_LOCK);
+        ps.execute();
+      }
+
+      assertThat(store.expireLeases()).as("another agent holds the scan").isZero();
+      assertThat(store.get(r.id()).orElseThrow().node("scan-1").orElseThrow().state())
+          .isEqualTo(RolloutNodeState.UPDATING);
+      other.commit();
+    }
+    assertThat(store.expireLeases()).as("the scan is free again").isPositive();
+    assertThat(store.get(r.id()).orElseThrow().node("scan-1").orElseThrow().state())
+        .isEqualTo(RolloutNodeState.FAILED);
   }
 
   static List<String> received(PGConnection pg, int timeoutMillis) throws Exception {

@@ -46,6 +46,7 @@ class FleetRolloutReconcileTest {
   static String commitB;
 
   @Inject RolloutStore rollouts;
+  @Inject EnvironmentActions actions;
 
   @Test
   @Order(1)
@@ -165,6 +166,75 @@ class FleetRolloutReconcileTest {
     Thread.sleep(4_000);
     assertThat(deployments(other.env())).isEmpty();
     assertThat(nodeState(r.id())).isEqualTo(RolloutNodeState.SKIPPED);
+  }
+
+  @Test
+  @Order(5)
+  void aPersonsRollbackPinsEveryNodeAndTheFleetGoesBackThroughTheCanaryFirst() throws Exception {
+    FleetRolloutProfile.Placed placed = FleetRolloutProfile.Placed.create("fleet-rollback");
+    String a = FleetRolloutProfile.COMMIT_A;
+    String r = FleetRolloutProfile.APP_REPO.commitChange("R");
+    deployThroughTheRollout(placed, a);
+    deployThroughTheRollout(placed, r);
+    // web-1's agent has its own row of the environment, as it would on the shared database.
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              EnvironmentState e = new EnvironmentState();
+              e.name = placed.env();
+              e.node = CANARY;
+              e.actualCommit = r;
+              e.persist();
+            });
+    int before = deployments(placed.env()).size();
+
+    assertThat(actions.rollback(placed.env(), null)).isEqualTo(a);
+
+    assertThat(env(placed.env()).pinnedCommit).isEqualTo(a);
+    assertThat(
+            QuarkusTransaction.requiringNew()
+                .call(() -> EnvironmentState.findByName(placed.env(), CANARY).orElseThrow())
+                .pinnedCommit)
+        .as("the canary's row is pinned too")
+        .isEqualTo(a);
+    RolloutState back = awaitRolloutOf(placed.env(), a);
+    assertThat(back.node(CANARY).orElseThrow().wave()).isZero();
+    Thread.sleep(2_000);
+    assertThat(deployments(placed.env())).as("web-2 waits for the canary").hasSize(before);
+    canaryBecomesHealthy(back.id());
+    Thread.sleep(4_100);
+    rollouts.stable(back.id(), CANARY);
+
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .until(
+            () ->
+                rollouts.get(back.id()).orElseThrow().node(NODE).orElseThrow().state()
+                    == RolloutNodeState.STABLE);
+    assertThat(AppProbe.servedCommit(placed.port())).isEqualTo(a);
+    List<Deployment> all = deployments(placed.env());
+    Deployment last = all.get(all.size() - 1);
+    assertThat(all).hasSize(before + 1);
+    assertThat(last.type).isEqualTo(DeploymentType.ROLLBACK);
+    assertThat(last.gitCommit).isEqualTo(a);
+    assertThat(stepNames(last.id)).noneMatch(n -> n.startsWith("Building"));
+    assertThat(rollouts.get(back.id()).orElseThrow().phase()).isEqualTo(RolloutPhase.SUCCEEDED);
+  }
+
+  private void deployThroughTheRollout(FleetRolloutProfile.Placed placed, String commit)
+      throws Exception {
+    placed.commitSpec(commit, true);
+    RolloutState r = awaitRolloutOf(placed.env(), commit);
+    canaryBecomesHealthy(r.id());
+    Thread.sleep(4_100);
+    rollouts.stable(r.id(), CANARY);
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .until(
+            () ->
+                rollouts.get(r.id()).orElseThrow().node(NODE).orElseThrow().state()
+                    == RolloutNodeState.STABLE);
+    assertThat(AppProbe.servedCommit(placed.port())).isEqualTo(commit);
   }
 
   // --- helpers

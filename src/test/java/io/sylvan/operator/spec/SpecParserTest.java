@@ -271,7 +271,10 @@ class SpecParserTest {
   @Test
   void aRolloutAmountIsAtLeastOneNodeWhenPositiveAndNeverMoreThanThePlacedNodes() {
     assertThat(DeploySpec.Rollout.Amount.percent(25).of(3)).isEqualTo(1);
-    assertThat(DeploySpec.Rollout.Amount.percent(50).of(3)).isEqualTo(2);
+    // Rounds down (maxUnavailable semantics): 50% of 3 = 1.5 -> 1, 75% of 10 = 7.5 -> 7.
+    assertThat(DeploySpec.Rollout.Amount.percent(50).of(3)).isEqualTo(1);
+    assertThat(DeploySpec.Rollout.Amount.percent(75).of(10)).isEqualTo(7);
+    assertThat(DeploySpec.Rollout.Amount.percent(99).of(2)).isEqualTo(1);
     assertThat(DeploySpec.Rollout.Amount.percent(1).of(10)).isEqualTo(1);
     assertThat(DeploySpec.Rollout.Amount.percent(100).of(7)).isEqualTo(7);
     assertThat(DeploySpec.Rollout.Amount.count(5).of(3)).isEqualTo(3);
