@@ -91,7 +91,9 @@ class FleetRolloutIT {
         .containsExactlyInAnyOrderElementsOf(Fleet.NODES);
     assertThat(deployments).allMatch(d -> "success".equals(d.get("status")), "all succeeded");
     Map<String, Set<Long>> pids = fleet.allPids();
-    assertThat(pids.values()).allMatch(p -> p.size() == 2, "two instances per node: " + pids);
+    assertThat(pids.values())
+        .allMatch(
+            p -> p.size() == Fleet.INSTANCES, Fleet.INSTANCES + " instance(s) per node: " + pids);
     JsonNode env = fleet.status();
     assertThat(names(env.path("nodes"))).containsExactlyInAnyOrderElementsOf(Fleet.NODES);
     wired = !fleet.rollouts(good).isEmpty();
