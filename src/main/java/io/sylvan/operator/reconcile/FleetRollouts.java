@@ -61,6 +61,12 @@ public class FleetRollouts {
     DeploymentOutcome run(BuildAgreement agreement) throws DeploymentRunner.BusyException;
   }
 
+  /** Checks the app repository before a build: empty when it may go on, else the result. */
+  @FunctionalInterface
+  interface SourceGate {
+    Optional<ReconcileResult> check();
+  }
+
   /** Whether the environment rolls out over placed nodes (else: today's single-node path). */
   static boolean placed(DeploySpec spec) {
     return !spec.spec().placement().isNone();
@@ -75,6 +81,7 @@ public class FleetRollouts {
       String target,
       Observation obs,
       String revision,
+      SourceGate source,
       Update update,
       Function<DeploymentOutcome, ReconcileResult> classify)
       throws DeploymentRunner.BusyException, SQLException {
@@ -100,10 +107,23 @@ public class FleetRollouts {
       }
       case DONE -> {
         // Done in this rollout (left on the commit), but drifted: correct as a single node would.
-        return classify.apply(update.run(BuildAgreement.NONE));
+        Optional<ReconcileResult> blocked = source.check();
+        return blocked.isPresent()
+            ? blocked.get()
+            : classify.apply(update.run(BuildAgreement.NONE));
       }
       case PROCEED -> {
         LOG.infof("[%s] %s admitted node %s: %s", env, rolloutName(r), me, step.reason());
+        // The source is checked only once admitted: a node waiting for its wave asks nothing of
+        // the app repository (a waiting node reconciles about once a second).
+        Optional<ReconcileResult> blocked = source.check();
+        if (blocked.isPresent()) {
+          if (blocked.get().kind() == ReconcileResult.Kind.STALLED) {
+            // The commit is not in the repository: this node cannot update, which fails it.
+            store.failed(r.id(), me, "source", blocked.get().message());
+          }
+          return blocked.get();
+        }
         return proceed(spec, r, update, classify);
       }
     }
@@ -146,7 +166,15 @@ public class FleetRollouts {
             : o.result() == DeploymentOutcome.Result.SUCCEEDED
                 ? "deployed with the health check skipped: not known to be healthy"
                 : o.message();
-    store.failed(r.id(), me, step, reason);
+    RolloutState after = store.failed(r.id(), me, step, reason);
+    if (stopped(after.phase())) {
+      // This node's failure stopped the rollout: its status names the node, step and reason as the
+      // other nodes' do, keeping its own pipeline's reason (RolledBack, BuildMismatch) when
+      // stalled.
+      String why =
+          result.kind() == ReconcileResult.Kind.STALLED ? result.reason() : Reasons.ROLLOUT_FAILED;
+      return stalled(spec, after, null, why);
+    }
     return result;
   }
 
@@ -290,6 +318,12 @@ public class FleetRollouts {
 
   /** STOPPED for this commit: Stalled, naming the failed node, step and reason. */
   private ReconcileResult stalled(DeploySpec spec, RolloutState r, RolloutStep step) {
+    return stalled(spec, r, step, null);
+  }
+
+  /** As above, with {@code reasonOverride} as the condition's reason when not null. */
+  private ReconcileResult stalled(
+      DeploySpec spec, RolloutState r, RolloutStep step, String reasonOverride) {
     String me = node.name();
     Optional<RolloutState.NodeProgress> mine = r.node(me);
     String reason;
@@ -317,6 +351,9 @@ public class FleetRollouts {
             + why
             + "; "
             + StatusWriter.NOT_RETRIED;
+    if (reasonOverride != null) {
+      reason = reasonOverride;
+    }
     status.rolloutStopped(spec.environment(), reason, message);
     return ReconcileResult.stalled(spec.spec().reconcile().interval(), reason, message);
   }
@@ -377,6 +414,13 @@ public class FleetRollouts {
 
   private static RolloutPolicy.Amount amount(DeploySpec.Rollout.Amount a) {
     return new RolloutPolicy.Amount(a.value(), a.percent());
+  }
+
+  /** Stopped by a failure or an abort: no further node starts. */
+  private static boolean stopped(RolloutPhase phase) {
+    return phase == RolloutPhase.ABORTED
+        || phase == RolloutPhase.REVERTING
+        || phase == RolloutPhase.REVERTED;
   }
 
   private static String rolloutName(RolloutState r) {

@@ -134,7 +134,12 @@ public class Reconciler {
           reason,
           "commit " + Commits.short12(state.failedCommit, "none") + " failed before");
     }
-    status.unstall(env, state, target);
+    boolean placed = FleetRollouts.placed(spec);
+    if (!placed || !status.stallDescribes(state, target)) {
+      // A placed node stalled by a stopped rollout of this very commit stays stalled: clearing it
+      // here would flicker until the rollout says STOPPED again below.
+      status.unstall(env, state, target);
+    }
     if (spec.spec().reconcile().mode() == DeploySpec.Reconcile.Mode.WARN) {
       status.driftReported(env, obs.detail());
       return ReconcileResult.requeue(interval, Reasons.DRIFT_REPORTED, obs.detail());
@@ -142,6 +147,10 @@ public class Reconciler {
 
     // Act.
     LOG.infof("[%s] drift: %s (%s); correcting", env, obs.drift().label(), obs.detail());
+    if (placed) {
+      // The rollout admits the node before its source is checked (FleetRollouts.drifted).
+      return correct(spec, target, state, obs, request, snapshot.get().revision());
+    }
     Optional<ReconcileResult> unavailable = checkSource(spec, target);
     if (unavailable.isPresent()) {
       return unavailable.get();
@@ -165,6 +174,7 @@ public class Reconciler {
           target,
           obs,
           revision,
+          () -> checkSource(spec, target),
           agreement -> act(spec, target, state, obs, request, revision, agreement),
           o -> classify(env, spec, target, o));
     }

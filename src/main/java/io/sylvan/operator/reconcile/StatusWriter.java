@@ -308,6 +308,12 @@ public class StatusWriter implements DeploymentListener {
     return reason;
   }
 
+  /** Whether the environment is Stalled by a condition that names {@code commit}. */
+  boolean stallDescribes(EnvironmentState state, String commit) {
+    String c = Commits.short12(commit, "none");
+    return state.condition(Condition.STALLED).map(s -> describes(s, c)).orElse(false);
+  }
+
   private static boolean describes(Condition stalled, String shortCommit) {
     return stalled.status() && stalled.message() != null && stalled.message().contains(shortCommit);
   }

@@ -15,6 +15,19 @@ public final class TestSpecs {
   /** The YAML of a plain-Node-app spec with quick health checks; {@code extra} is appended. */
   public static String yaml(
       String env, String app, Path repo, String commit, Path root, int port, String extra) {
+    return yaml(env, app, repo, commit, root, port, 2, extra);
+  }
+
+  /** As above with {@code instances} PM2 instances. */
+  public static String yaml(
+      String env,
+      String app,
+      Path repo,
+      String commit,
+      Path root,
+      int port,
+      int instances,
+      String extra) {
     return """
         apiVersion: sylvan.io/v1
         kind: AppDeployment
@@ -28,7 +41,7 @@ public final class TestSpecs {
           target:
             root: %s
           process:
-            instances: 2
+            instances: %d
             port: %d
             maxMemoryRestart: 300M
             script: server.js
@@ -50,7 +63,7 @@ public final class TestSpecs {
           reconcile:
             interval: 5s
         %s"""
-        .formatted(app, env, repo, commit, root, port, extra == null ? "" : extra);
+        .formatted(app, env, repo, commit, root, instances, port, extra == null ? "" : extra);
   }
 
   public static DeploySpec parse(String env, String yaml) {

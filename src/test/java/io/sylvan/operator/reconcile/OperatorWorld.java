@@ -165,12 +165,17 @@ public final class OperatorWorld implements AutoCloseable {
 
   /** The id of the deployment of {@code commit} whose step {@code step} runs now, or null. */
   public Long runningStep(String commit, String step) {
+    return runningStep(ENV, commit, step);
+  }
+
+  /** As {@link #runningStep(String, String)} for environment {@code env}. */
+  public Long runningStep(String env, String commit, String step) {
     List<Map<String, Object>> rows =
         query(
             "select d.id from deployment d join deployment_step s on s.deployment_id = d.id"
                 + " where d.environment = ? and d.git_commit = ? and s.name = ?"
                 + " and s.status = 'running'",
-            ENV,
+            env,
             commit,
             step);
     return rows.isEmpty() ? null : ((Number) rows.get(0).get("id")).longValue();
@@ -242,11 +247,16 @@ public final class OperatorWorld implements AutoCloseable {
 
   /** Waits until step {@code step} of a deployment of {@code commit} runs; its deployment id. */
   public long awaitRunning(String commit, String step) {
+    return awaitRunning(ENV, commit, step);
+  }
+
+  /** Waits until a deployment of {@code commit} in {@code env} runs {@code step}; its id. */
+  public long awaitRunning(String env, String commit, String step) {
     Long[] id = new Long[1];
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(200))
-        .until(() -> (id[0] = runningStep(commit, step)) != null);
+        .until(() -> (id[0] = runningStep(env, commit, step)) != null);
     return id[0];
   }
 
