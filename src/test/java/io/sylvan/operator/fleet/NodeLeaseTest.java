@@ -111,10 +111,11 @@ class NodeLeaseTest {
   @Test
   void aRestartOnThisMachineTakesTheNameAtOnceFromAHolderWhoseProcessIsGone() throws Exception {
     // A real process that exited stands for an operator killed with -9 (its lease still live).
-    Process gone = new ProcessBuilder("true").start();
+    // It is read while still running (a process that already exited has no start time to read).
+    Process gone = new ProcessBuilder("sleep", "60").start();
     ProcessIdentity me = ProcessIdentity.self().orElseThrow();
     long goneStart = gone.info().startInstant().orElseThrow().toEpochMilli();
-    gone.waitFor();
+    gone.destroyForcibly().waitFor();
     NodeLease dead =
         instance(
             "lease-restart",
