@@ -13,10 +13,10 @@ import java.util.Optional;
  * waiting for the dead holder's lease to expire. Anywhere else (another machine or container, no
  * /proc) nothing is known and the lease decides.
  */
-record ProcessIdentity(String machine, long pid, long startMillis) {
+public record ProcessIdentity(String machine, long pid, long startMillis) {
 
   /** This process; empty where /proc does not tell the boot and the pid namespace. */
-  static Optional<ProcessIdentity> self() {
+  public static Optional<ProcessIdentity> self() {
     try {
       String boot = Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
       String pidNs = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
@@ -32,7 +32,7 @@ record ProcessIdentity(String machine, long pid, long startMillis) {
     }
   }
 
-  static Optional<ProcessIdentity> parse(String text) {
+  public static Optional<ProcessIdentity> parse(String text) {
     if (text == null) {
       return Optional.empty();
     }
@@ -47,7 +47,7 @@ record ProcessIdentity(String machine, long pid, long startMillis) {
     }
   }
 
-  String text() {
+  public String text() {
     return machine + "/" + pid + "/" + startMillis;
   }
 
@@ -56,7 +56,7 @@ record ProcessIdentity(String machine, long pid, long startMillis) {
    * namespace and its process is gone (or its pid now belongs to a process started at another
    * time), or it is this very process (a previous application start in this JVM, as in tests).
    */
-  boolean certainlyGone(ProcessIdentity holder) {
+  public boolean certainlyGone(ProcessIdentity holder) {
     if (!machine.equals(holder.machine)) {
       return false;
     }

@@ -5,6 +5,7 @@ import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
+import io.sylvan.operator.state.LeaseLostException;
 import io.sylvan.operator.state.LocalNode;
 import io.sylvan.operator.state.Trigger;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -146,9 +147,15 @@ public class DeploymentRunner {
   }
 
   private DeploymentOutcome run(PreparedDeployment prepared) {
+    // The lease is released after the crash record below: that write is fenced too.
+    try (EnvironmentLock.Held lock = prepared.lock()) {
+      return runHolding(prepared);
+    }
+  }
+
+  private DeploymentOutcome runHolding(PreparedDeployment prepared) {
     DeploymentContext ctx = prepared.context();
-    try (EnvironmentLock.Held lock = prepared.lock();
-        DeploymentLog log = ctx.log()) {
+    try (DeploymentLog log = ctx.log()) {
       if (prepared.kind() == PreparedDeployment.Kind.ROLLBACK) {
         Optional<StepRunner.Failed> failure = steps.run(ctx, prepared.steps(), Phase.ROLLBACK);
         if (failure.isEmpty()) {
@@ -177,12 +184,18 @@ public class DeploymentRunner {
       return failure.get().stopped()
           ? stopped(prepared, failure.get())
           : fail(prepared, failure.get());
+    } catch (LeaseLostException e) {
+      return leaseLost(prepared, e);
     } catch (RuntimeException e) {
       // Interrupted while recording: clear the flag so the record below reaches the database.
       boolean stopping = Thread.interrupted();
       LOG.errorf(e, "deployment %d of %s crashed", ctx.deploymentId(), ctx.environment());
       FailureCode code = stopping ? FailureCode.OPERATOR_STOPPED : FailureCode.INTERNAL;
-      steps.crashed(ctx, code, String.valueOf(e.getMessage()));
+      try {
+        steps.crashed(ctx, code, String.valueOf(e.getMessage()));
+      } catch (LeaseLostException lost) {
+        return leaseLost(prepared, lost);
+      }
       String message = ctx.log().redacted(String.valueOf(e.getMessage()));
       return outcome(
           prepared,
@@ -191,6 +204,23 @@ public class DeploymentRunner {
           message,
           false);
     }
+  }
+
+  /**
+   * A write about the run was fenced: another operator process holds the pair now, so nothing more
+   * is written or run (its deployment row stays {@code in_progress} until the new holder's crash
+   * recovery closes it). Retried, not a failure of the commit.
+   */
+  private DeploymentOutcome leaseLost(PreparedDeployment prepared, LeaseLostException e) {
+    DeploymentContext ctx = prepared.context();
+    LOG.warnf(
+        "[%s] deployment %d stopped: %s", ctx.environment(), ctx.deploymentId(), e.getMessage());
+    return outcome(
+        prepared,
+        DeploymentOutcome.Result.HALTED,
+        new DeploymentOutcome.Failure(null, null, FailureCode.LEASE_LOST, e.getMessage()),
+        e.getMessage(),
+        false);
   }
 
   /**

@@ -64,7 +64,12 @@ public enum FailureCode {
   /** The run was cut short because this operator was stopped (SIGTERM). */
   OPERATOR_STOPPED(Disposition.HALT_RETRY, Reasons.OPERATOR_RESTARTED),
   /** Crash recovery closed a run its dead operator left in progress. */
-  OPERATOR_RESTARTED(Disposition.HALT_RETRY, Reasons.OPERATOR_RESTARTED);
+  OPERATOR_RESTARTED(Disposition.HALT_RETRY, Reasons.OPERATOR_RESTARTED),
+  /**
+   * The run's lease of its (environment, node) expired and another operator process took the pair
+   * over: the run stopped at its next write, before its next command.
+   */
+  LEASE_LOST(Disposition.HALT_RETRY, Reasons.LEASE_LOST);
 
   /** What a failure means for the environment. */
   public enum Disposition {

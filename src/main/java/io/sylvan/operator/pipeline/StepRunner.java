@@ -3,6 +3,7 @@ package io.sylvan.operator.pipeline;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.LeaseLostException;
 import io.sylvan.operator.state.StepStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -12,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Runs the steps of one deployment in order, recording each step row as it happens, and closes
- * deployment rows. Stops at the first failure, and at a step boundary when the operator stops.
+ * deployment rows. Stops at the first failure, and at a step boundary when the operator stops. A
+ * fenced write ({@link LeaseLostException}) is not a failure of the step: it ends the run at once.
  */
 @ApplicationScoped
 public class StepRunner {
@@ -77,6 +79,9 @@ public class StepRunner {
             ctx.log().redacted(f.output()),
             ctx.log().redacted(f.getMessage()));
         return Optional.of(new Failed(step, step.phase(), f));
+      } catch (LeaseLostException e) {
+        // Fenced (a health row of the step): nothing more may be written about this run.
+        throw e;
       } catch (RuntimeException e) {
         if (Thread.interrupted()) {
           return Optional.of(stepStopped(ctx, step, stepId, null));

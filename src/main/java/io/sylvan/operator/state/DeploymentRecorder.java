@@ -9,13 +9,17 @@ import java.util.List;
 
 /**
  * Records deployments, steps and health results as they happen. Each call is its own short
- * transaction: no transaction stays open while a command runs.
+ * transaction: no transaction stays open while a command runs. Every write about a running
+ * deployment is fenced: it commits only while this process holds the run lease of the deployment's
+ * (environment, node) with the token it took ({@link EnvironmentLock}), else it throws {@link
+ * LeaseLostException} and writes nothing.
  */
 @ApplicationScoped
 @Transactional
 public class DeploymentRecorder {
 
   @Inject LocalNode local;
+  @Inject EnvironmentLock locks;
 
   /**
    * Inserts a deployment in status {@code in_progress}, on this node unless the row names one; the
@@ -34,6 +38,7 @@ public class DeploymentRecorder {
   }
 
   public long stepStarted(long deploymentId, int seq, String name, String phase) {
+    fence(deploymentId);
     DeploymentStepRecord s = new DeploymentStepRecord();
     s.deploymentId = deploymentId;
     s.seq = seq;
@@ -47,6 +52,7 @@ public class DeploymentRecorder {
 
   public void stepFinished(long stepId, StepStatus status, String output, String error) {
     DeploymentStepRecord s = DeploymentStepRecord.findById(stepId);
+    fence(s.deploymentId);
     s.status = status;
     s.endedAt = Instant.now();
     s.durationMs = Duration.between(s.startedAt, s.endedAt).toMillis();
@@ -55,6 +61,7 @@ public class DeploymentRecorder {
   }
 
   public void stepSkipped(long deploymentId, int seq, String name, String phase, String reason) {
+    fence(deploymentId);
     DeploymentStepRecord s = new DeploymentStepRecord();
     s.deploymentId = deploymentId;
     s.seq = seq;
@@ -68,20 +75,23 @@ public class DeploymentRecorder {
   /** Sets the outcome; {@code update} may fill version, backup path and error fields. */
   public void finish(
       long deploymentId, DeploymentStatus status, java.util.function.Consumer<Deployment> update) {
-    Deployment d = Deployment.findById(deploymentId);
+    Deployment d = fence(deploymentId);
     d.status = status;
     d.endedAt = Instant.now();
     update.accept(d);
   }
 
   public void markRolledBack(long deploymentId) {
-    Deployment d = Deployment.findById(deploymentId);
+    Deployment d = fence(deploymentId);
     d.status = DeploymentStatus.ROLLED_BACK;
   }
 
   public void saveHealth(HealthCheckRecord record) {
     if (record.node == null) {
       record.node = local.name();
+    }
+    if (record.deploymentId != null) {
+      fence(record.environment, record.node);
     }
     record.persist();
   }
@@ -137,5 +147,44 @@ public class DeploymentRecorder {
               });
     }
     return open.size();
+  }
+
+  private Deployment fence(long deploymentId) {
+    Deployment d = Deployment.findById(deploymentId);
+    fence(d.environment, d.node);
+    return d;
+  }
+
+  /**
+   * Refuses the write of this transaction unless this process holds the run lease of ({@code
+   * environment}, {@code node}) with its token. The lease row is share-locked until the write
+   * commits, so a takeover cannot slip in between the check and the write.
+   */
+  private void fence(String environment, String node) {
+    EnvironmentLock.Held held =
+        locks
+            .held(environment)
+            .filter(h -> h.node().equals(node))
+            .orElseThrow(
+                () ->
+                    new LeaseLostException(
+                        "no run of "
+                            + environment
+                            + " on node "
+                            + node
+                            + " holds its run lease in this operator process"));
+    if (held.lost()
+        || Deployment.getEntityManager()
+            .createNativeQuery(
+                "select token from run_lease where environment = ?1 and node = ?2"
+                    + " and holder = ?3 and token = ?4 for share")
+            .setParameter(1, environment)
+            .setParameter(2, node)
+            .setParameter(3, held.holder())
+            .setParameter(4, held.token())
+            .getResultList()
+            .isEmpty()) {
+      throw new LeaseLostException(environment, node, held.token());
+    }
   }
 }

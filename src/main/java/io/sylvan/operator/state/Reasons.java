@@ -81,6 +81,13 @@ public final class Reasons {
   /** A run lost its database in the middle and could not record its end; closed as failed. */
   public static final String DEPLOYMENT_INTERRUPTED = "DeploymentInterrupted";
 
+  /**
+   * A run lost its lease of the (environment, node) pair (its renewals did not reach the database
+   * within {@code sylvan.node.lease-expiry} and another operator process took the pair): it stopped
+   * before its next command and is retried; not a failure of the commit.
+   */
+  public static final String LEASE_LOST = "LeaseLost";
+
   /** Another operator instance holds this environment's lock (transient). */
   public static final String LOCK_BUSY = "LockBusy";
 

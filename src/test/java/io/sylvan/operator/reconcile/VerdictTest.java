@@ -55,7 +55,8 @@ class VerdictTest {
           Map.entry(FailureCode.INTERNAL, retry(Reasons.DEPLOYMENT_FAILED)),
           Map.entry(FailureCode.INTERRUPTED, retry(Reasons.DEPLOYMENT_INTERRUPTED)),
           Map.entry(FailureCode.OPERATOR_STOPPED, retry(Reasons.OPERATOR_RESTARTED)),
-          Map.entry(FailureCode.OPERATOR_RESTARTED, retry(Reasons.OPERATOR_RESTARTED)));
+          Map.entry(FailureCode.OPERATOR_RESTARTED, retry(Reasons.OPERATOR_RESTARTED)),
+          Map.entry(FailureCode.LEASE_LOST, retry(Reasons.LEASE_LOST)));
 
   @Test
   void theTableNamesEveryFailureCode() {
