@@ -2,7 +2,6 @@ package io.sylvan.operator.state;
 
 import io.agroal.api.AgroalDataSource;
 import io.sylvan.operator.config.OperatorConfig;
-import io.sylvan.operator.fleet.RunLease;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;

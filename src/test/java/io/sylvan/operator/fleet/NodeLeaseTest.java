@@ -7,6 +7,7 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
+import io.sylvan.operator.state.ProcessIdentity;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;

@@ -7,7 +7,6 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.sylvan.operator.fleet.RunLease;
 import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;

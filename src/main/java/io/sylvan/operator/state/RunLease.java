@@ -1,4 +1,4 @@
-package io.sylvan.operator.fleet;
+package io.sylvan.operator.state;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,4 +1,4 @@
-package io.sylvan.operator.fleet;
+package io.sylvan.operator.state;
 
 import java.io.IOException;
 import java.nio.file.Files;
