@@ -100,6 +100,24 @@ public class RolloutStore {
       Collection<String> placedNodes,
       RolloutPolicy policy)
       throws SQLException {
+    return ensure(environment, commit, previousCommit, placedNodes, policy, ANY);
+  }
+
+  /**
+   * As {@link #ensure(String, String, String, Collection, RolloutPolicy)}, but a rollout of another
+   * commit is followed or superseded only when it is the environment's latest rollout {@code
+   * latestSeen} (0: none) that the caller checked its desired commit against; when a newer one
+   * exists, that one is answered as it is (its commit is not {@code commit}) and nothing changes.
+   * An agent whose spec view is older than another agent's rollout must never replace it.
+   */
+  public RolloutState ensure(
+      String environment,
+      String commit,
+      String previousCommit,
+      Collection<String> placedNodes,
+      RolloutPolicy policy,
+      long latestSeen)
+      throws SQLException {
     if (placedNodes.isEmpty()) {
       throw new IllegalArgumentException(
           "rollout of " + environment + " at " + commit + ": no node is placed");
@@ -107,7 +125,8 @@ public class RolloutStore {
     RolloutPlan plan = RolloutPlan.of(placedNodes, policy);
     for (int attempt = 1; ; attempt++) {
       try {
-        return inTransaction(c -> ensure(c, environment, commit, previousCommit, plan, policy));
+        return inTransaction(
+            c -> ensure(c, environment, commit, previousCommit, plan, policy, latestSeen));
       } catch (SQLException e) {
         // Another agent created the active rollout between our read and our insert: read it.
         if (!UNIQUE_VIOLATION.equals(e.getSQLState()) || attempt >= ENSURE_ATTEMPTS) {
@@ -117,21 +136,32 @@ public class RolloutStore {
     }
   }
 
+  /** {@code latestSeen} of an unguarded {@link #ensure}: any rollout may be superseded. */
+  static final long ANY = -1;
+
   RolloutState ensure(
       Connection c,
       String environment,
       String commit,
       String previousCommit,
       RolloutPlan plan,
-      RolloutPolicy policy)
+      RolloutPolicy policy,
+      long latestSeen)
       throws SQLException {
     Optional<Row> active = RolloutRows.lockActive(c, environment);
     if (active.isPresent() && active.get().commit().equals(commit)) {
       return RolloutRows.byId(c, active.get().id()).orElseThrow();
     }
+    if (active.isPresent() && latestSeen != ANY && active.get().id() != latestSeen) {
+      // Started after the caller read its spec: the caller's commit may be the older one.
+      return RolloutRows.byId(c, active.get().id()).orElseThrow();
+    }
     if (active.isEmpty()) {
       Optional<RolloutState> latest = RolloutRows.latest(c, environment);
       if (latest.isPresent() && latest.get().commit().equals(commit)) {
+        return latest.get();
+      }
+      if (latest.isPresent() && latestSeen != ANY && latest.get().id() != latestSeen) {
         return latest.get();
       }
     } else {

@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -54,6 +55,15 @@ public class FleetRollouts {
   @Inject StatusWriter status;
   @Inject DeploymentRunner runner;
   @Inject DatabaseMigration migration;
+  @Inject SpecPoller specs;
+
+  /**
+   * Per environment, the newest rollout of another commit than this node's target, and the spec
+   * read count when this agent first saw it ({@link SpecPoller#readsStarted()}).
+   */
+  private final Map<String, Seen> seen = new ConcurrentHashMap<>();
+
+  private record Seen(long rolloutId, long readsStarted) {}
 
   /** Runs this node's pipeline to the desired commit, with the build check before the switch. */
   @FunctionalInterface
@@ -88,7 +98,23 @@ public class FleetRollouts {
     String env = spec.environment();
     String me = node.name();
     String serving = obs.runningCommit().orElse(null);
-    RolloutState r = store.ensure(env, target, serving, placedNodes(spec), policy(spec));
+    Optional<RolloutState> latest = store.latest(env);
+    long latestSeen = latest.map(RolloutState::id).orElse(0L);
+    if (latest.isPresent() && !latest.get().commit().equals(target)) {
+      Optional<ReconcileResult> stale = specMayBeOlder(spec, latest.get());
+      if (stale.isPresent()) {
+        return stale.get();
+      }
+    }
+    RolloutState r =
+        store.ensure(env, target, serving, placedNodes(spec), policy(spec), latestSeen);
+    if (!r.commit().equals(target)) {
+      // Another agent started a rollout since we looked: look again (our spec may be the older).
+      String message =
+          rolloutName(r) + " of " + Commits.short12(r.commit(), "none") + " started meanwhile";
+      status.rolloutWaiting(env, Reasons.ROLLOUT_WAITING, message);
+      return ReconcileResult.requeue(SOON, Reasons.ROLLOUT_WAITING, message);
+    }
     RolloutStep step = store.admit(r.id(), me, serving);
     switch (step.decision()) {
       case WAIT -> {
@@ -128,6 +154,45 @@ public class FleetRollouts {
       }
     }
     throw new IllegalStateException("unknown rollout decision " + step.decision());
+  }
+
+  /**
+   * The environment's latest rollout is of another commit than this node's target: another agent
+   * started it from its own spec view, which may be newer than ours (a notify wakes us before our
+   * next poll). Replacing it with our target is right only when our spec was read after we first
+   * saw that rollout, so the specs are read once more first. Empty when our spec is that recent and
+   * still names the commit we were asked to reconcile to; else wait (the spec changed: the next
+   * reconcile takes the new target; or it cannot be read).
+   */
+  private Optional<ReconcileResult> specMayBeOlder(DeploySpec spec, RolloutState latest) {
+    String env = spec.environment();
+    Seen s =
+        seen.compute(
+            env,
+            (k, v) ->
+                v != null && v.rolloutId() == latest.id()
+                    ? v
+                    : new Seen(latest.id(), specs.readsStarted()));
+    if (specs.lastGoodRead() > s.readsStarted()) {
+      return Optional.empty();
+    }
+    String wanted = spec.spec().source().commit();
+    Optional<DeploySpec> fresh =
+        specs.refresh().flatMap(read -> Optional.ofNullable(read.snapshot().valid().get(env)));
+    if (fresh.isPresent() && wanted.equals(fresh.get().spec().source().commit())) {
+      return Optional.empty();
+    }
+    String message =
+        rolloutName(latest)
+            + " of "
+            + Commits.short12(latest.commit(), "none")
+            + " started from a newer spec than this node read: "
+            + (fresh.isPresent()
+                ? "the spec now names " + Commits.short12(fresh.get().spec().source().commit(), "")
+                : "reading the specs again");
+    LOG.infof("[%s] %s", env, message);
+    status.rolloutWaiting(env, Reasons.ROLLOUT_WAITING, message);
+    return Optional.of(ReconcileResult.requeue(SOON, Reasons.ROLLOUT_WAITING, message));
   }
 
   private ReconcileResult proceed(

@@ -49,6 +49,7 @@ public class ReconcileLoop {
   void onStart(@Observes StartupEvent ev) {
     lastTick = Instant.now();
     fleetEvents.onEnvironment(this::fleetEvent);
+    poller.onChanged(queue::markDue);
     refreshSpecs();
     recoverInterrupted();
   }
@@ -141,9 +142,8 @@ public class ReconcileLoop {
 
   /** Reads and records the specs; a new desired state is reconciled at once, whatever is due. */
   private Optional<SpecSnapshot> refreshSpecs() {
-    Optional<SpecPoller.Read> read = poller.refresh();
-    read.ifPresent(r -> r.changed().forEach(queue::markDue));
-    return read.map(SpecPoller.Read::snapshot);
+    // What changed is marked due by the poller's listener (set at start).
+    return poller.refresh().map(SpecPoller.Read::snapshot);
   }
 
   /** Crash recovery (see {@link CrashRecovery}): recovered environments are reconciled at once. */

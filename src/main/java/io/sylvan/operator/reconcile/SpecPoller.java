@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,6 +34,9 @@ public class SpecPoller {
 
   private final Map<String, String> lastDesired = new ConcurrentHashMap<>();
   private volatile Instant lastRead = Instant.EPOCH;
+  private final AtomicLong readsStarted = new AtomicLong();
+  private volatile long lastGoodRead;
+  private volatile Consumer<String> onChanged = env -> {};
 
   /** A recorded read: the snapshot and the environments whose desired commit changed. */
   public record Read(SpecSnapshot snapshot, Set<String> changed) {}
@@ -48,6 +53,7 @@ public class SpecPoller {
    */
   public synchronized Optional<Read> refresh() {
     lastRead = Instant.now();
+    long read = readsStarted.incrementAndGet();
     SpecSnapshot snap;
     try {
       snap = specs.refresh();
@@ -66,12 +72,32 @@ public class SpecPoller {
           changed.add(e.getKey());
         }
       }
+      lastGoodRead = read;
+      changed.forEach(onChanged);
       return Optional.of(new Read(snap, changed));
     } catch (RuntimeException e) {
       // Most likely the database is down: readiness says so; the next read records it.
       LOG.warnf("cannot record the spec view in the database: %s", e.getMessage());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Who reconciles an environment whose desired commit changed, whoever asked for the read (the
+   * loop's poll, a webhook, or a reconcile that had to read the specs again).
+   */
+  void onChanged(Consumer<String> listener) {
+    onChanged = listener;
+  }
+
+  /** A number that grows with every read started; compare with {@link #lastGoodRead()}. */
+  public long readsStarted() {
+    return readsStarted.get();
+  }
+
+  /** The number ({@link #readsStarted()}) of the last read that succeeded, 0 when none did. */
+  public long lastGoodRead() {
+    return lastGoodRead;
   }
 
   /** The last view read (maybe not yet recorded), if any. */

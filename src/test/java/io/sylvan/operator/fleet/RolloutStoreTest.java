@@ -385,6 +385,38 @@ class RolloutStoreTest {
   }
 
   @Test
+  void anAgentWithAnOlderSpecViewNeverSupersedesARolloutStartedAfterItLooked() throws Exception {
+    String env = environment();
+    List<String> nodes = nodes("stale", 3);
+    RolloutStore store = new RolloutStore(dataSource);
+    // c1 failed on the canary: its rollout ended, and every agent saw it as the latest.
+    RolloutState failed = store.ensure(env, "c1", "c0", nodes, policy(1, 1, 0, true));
+    store.admit(failed.id(), "stale-1", "c0");
+    store.failed(failed.id(), "stale-1", "health", "500");
+    long seenByStale = store.latest(env).orElseThrow().id();
+    // An agent that read the new spec starts c2; its canary is admitted.
+    RolloutState fresh = store.ensure(env, "c2", "c0", nodes, policy(1, 1, 0, true), seenByStale);
+    assertThat(fresh.commit()).isEqualTo("c2");
+    assertThat(store.admit(fresh.id(), "stale-1", "c0").decision()).isEqualTo(Decision.PROCEED);
+
+    // An agent still on the old spec (woken by c2's notify before its poll) asks for c1 again,
+    // having checked its spec against the rollout of c1 only: it gets c2's rollout, unchanged.
+    RolloutState answered =
+        store.ensure(env, "c1", "c0", nodes, policy(1, 1, 0, true), seenByStale);
+
+    assertThat(answered.id()).isEqualTo(fresh.id());
+    assertThat(answered.commit()).isEqualTo("c2");
+    assertThat(store.active(env).orElseThrow().id()).isEqualTo(fresh.id());
+    assertThat(store.active(env).orElseThrow().phase()).isEqualTo(RolloutPhase.PROGRESSING);
+    assertThat(store.checkBuild(fresh.id(), "stale-1", "b", "d").decision())
+        .isEqualTo(Decision.PROCEED);
+    // Once it has checked its spec against c2's rollout, a commit it still names supersedes it.
+    RolloutState third = store.ensure(env, "c3", "c2", nodes, policy(1, 1, 0, true), fresh.id());
+    assertThat(third.commit()).isEqualTo("c3");
+    assertThat(store.get(fresh.id()).orElseThrow().phase()).isEqualTo(RolloutPhase.ABORTED);
+  }
+
+  @Test
   void pauseStopsAdmissionsAndResumeContinues() throws Exception {
     String env = environment();
     List<String> nodes = nodes("pause", 3);

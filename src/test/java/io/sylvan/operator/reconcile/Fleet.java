@@ -247,6 +247,47 @@ final class Fleet implements AutoCloseable {
         commit);
   }
 
+  /**
+   * What a failed scenario needs to be understood: every rollout and node row of the environment
+   * and the last {@code lines} lines of each agent's log.
+   */
+  String describe(int lines) {
+    StringBuilder b = new StringBuilder("---- rollouts of ").append(ENV).append('\n');
+    try {
+      world
+          .query(
+              "select id, commit, phase, current_wave, failures, failed_node, failed_step,"
+                  + " failed_reason, created_at, finished_at from rollout where environment = ?"
+                  + " order by id",
+              ENV)
+          .forEach(r -> b.append(r).append('\n'));
+      world
+          .query(
+              "select n.rollout_id, n.node, n.wave, n.state, n.started_at, n.healthy_at, n.error"
+                  + " from rollout_node n join rollout r on r.id = n.rollout_id"
+                  + " where r.environment = ? order by n.rollout_id, n.wave, n.node",
+              ENV)
+          .forEach(r -> b.append("  ").append(r).append('\n'));
+    } catch (RuntimeException e) {
+      b.append("(cannot read the rollout rows: ").append(e).append(")\n");
+    }
+    for (Node n : nodes.values()) {
+      if (n.operator == null) {
+        continue;
+      }
+      b.append("---- last ").append(lines).append(" lines of ").append(n.operator.log());
+      b.append('\n');
+      try {
+        List<String> all = Files.readAllLines(n.operator.log());
+        all.subList(Math.max(0, all.size() - lines), all.size())
+            .forEach(l -> b.append(l).append('\n'));
+      } catch (IOException | RuntimeException e) {
+        b.append("(unreadable: ").append(e).append(")\n");
+      }
+    }
+    return b.toString();
+  }
+
   /** The agent log files, for failure messages. */
   List<Path> logs() {
     List<Path> logs = new ArrayList<>();

@@ -21,6 +21,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * A fleet of three real operator processes ({@code web-1..3}) on one PostgreSQL, deploying the
@@ -48,6 +51,20 @@ class FleetRolloutIT {
       "waits for the fleet rollout wiring (reconcile loop -> RolloutStore, branch i13-s):"
           + " no rollout row for a placed environment's commit";
   static final List<FleetNginx.Load> loads = new ArrayList<>();
+
+  /** A failed scenario prints the rollout rows and the agents' last log lines. */
+  @RegisterExtension
+  static final TestWatcher DIAGNOSTICS =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          if (fleet != null) {
+            System.out.printf(
+                "%s failed (%s); the fleet:%n%s%n",
+                context.getDisplayName(), cause, fleet.describe(120));
+          }
+        }
+      };
 
   @BeforeAll
   static void start() throws Exception {
@@ -203,11 +220,6 @@ class FleetRolloutIT {
 
   @Test
   @Order(4)
-  @org.junit.jupiter.api.Disabled(
-      "Passed in the helpers' runs (before the last merge of the notify reduction and the fleet"
-          + " rollback); in the full run of 2026-12-02 23:36 the rollout did not reach 'reverted'"
-          + " within 2 minutes. Open in issue 13; the revert itself is covered by"
-          + " FleetRolloutReconcileTest and RolloutStoreTest.")
   void aCommitFailingOnTheSecondNodeRevertsBothAndNeverTouchesTheThird() throws Exception {
     String bad = commitUnhealthyOnPort(fleet.node("web-2").port);
     Set<Long> third = fleet.pids("web-3");
