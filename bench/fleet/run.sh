@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fleet benchmark.
-#   bench/fleet/run.sh --simulate [N[,N...]] [--pool 50 --update-ms 200 --min-healthy 1 ...]
+#   bench/fleet/run.sh --simulate [N[,N...]] [--pool 45 --update-ms 200 --min-healthy 1 ...]
 #     N in-process agents (default 10,100,1000) running the real node-lease and rollout code against
 #     an embedded PostgreSQL through one bounded pool; each pipeline is a timed stand-in. Compiles
 #     the test classes (./mvnw) and runs io.sylvan.operator.bench.FleetSimulation.

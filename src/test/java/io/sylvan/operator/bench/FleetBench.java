@@ -264,7 +264,7 @@ public final class FleetBench {
           break; // settled for 2 s: nothing still moving
         }
         if (now - t0 > timeoutMs) {
-          note = "timed out after " + timeoutMs / 1000 + " s";
+          note = "timed out after " + timeoutMs / 1000 + " s; " + latestRollouts(h);
           break;
         }
         sleep(100);
@@ -292,13 +292,13 @@ public final class FleetBench {
           break;
         }
       }
-    } else if (last.equals(previous)) {
+    } else if (note == null && last.equals(previous)) {
       Long failedAt = firstFailure(h, commit);
       int i = samples.size() - 1;
       while (i > 0 && samples.get(i - 1).equals(previous)) {
         i--;
       }
-      if (failedAt != null) {
+      if (failedAt != null && i > 0) { // i == 0: the fleet never left the previous commit
         back = Math.max(0, times.get(i) - failedAt);
       }
     }
@@ -341,6 +341,28 @@ public final class FleetBench {
             FleetHarness.ENV,
             commit);
     return rows.isEmpty() ? "none" : (String) rows.get(0).get("phase");
+  }
+
+  /** The environment's last rollouts, for a rollout that did not settle. */
+  private static String latestRollouts(FleetHarness h) {
+    return h
+        .query(
+            "select id, left(commit, 12) as c, phase, failed_node, failed_step from rollout"
+                + " where environment = ? order by id desc limit 4",
+            FleetHarness.ENV)
+        .stream()
+        .map(
+            r ->
+                "#%s %s %s%s"
+                    .formatted(
+                        r.get("id"),
+                        r.get("c"),
+                        r.get("phase"),
+                        r.get("failed_step") == null
+                            ? ""
+                            : " (" + r.get("failed_node") + ": " + r.get("failed_step") + ")"))
+        .toList()
+        .toString();
   }
 
   private static long inProgress(FleetHarness h) {
