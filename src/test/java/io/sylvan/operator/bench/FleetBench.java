@@ -168,9 +168,10 @@ public final class FleetBench {
     List<Outcome> all = new ArrayList<>();
     long started = System.nanoTime();
     System.out.println("starting PostgreSQL, the fixture, three agents and Nginx ...");
-    try (FleetHarness h = FleetHarness.start("fleet-bench")) {
+    try (FleetHarness h = FleetHarness.create("fleet-bench")) {
       Thread hook = new Thread(h::close, "fleet-bench-cleanup");
       Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: agents, PM2 daemons, PG, temp dir
+      h.start();
       if (!h.hasNginx()) {
         System.out.println(
             "nginx is not installed (Debian package nginx-light): no requests through Nginx"

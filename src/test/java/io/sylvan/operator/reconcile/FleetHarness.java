@@ -20,37 +20,43 @@ public final class FleetHarness implements AutoCloseable {
   public static final String ENV = Fleet.ENV;
 
   private final Fleet fleet;
-  private final FleetNginx nginx;
+  private volatile FleetNginx nginx;
   private FleetNginx.Load load;
   private boolean closed;
+  private volatile boolean starting;
 
-  private FleetHarness(Fleet fleet, FleetNginx nginx) {
+  private FleetHarness(Fleet fleet) {
     this.fleet = fleet;
-    this.nginx = nginx;
   }
 
   /**
-   * Starts the fleet: PostgreSQL, the fixture app with a first commit named in the spec, the three
-   * agents (ready), and Nginx in front when it is installed. Waits for nothing else.
+   * PostgreSQL (started), the node dirs and the spec repository; nothing else runs yet, so a caller
+   * can arrange for {@link #close()} (a shutdown hook) before the slow {@link #start()}.
    */
-  public static FleetHarness start(String name) throws IOException {
-    Fleet fleet = new Fleet(name, Duration.ofSeconds(1));
-    FleetNginx nginx = null;
-    try {
-      fleet.commitSpec(fleet.world.app.commitChange("first"));
-      fleet.startAll();
-      var binary = FleetNginx.binary();
-      if (binary.isPresent()) {
-        nginx =
-            FleetNginx.start(
-                binary.get(),
-                fleet.world.work.resolve("nginx"),
-                fleet.nodes().stream().map(n -> n.port).toList());
+  public static FleetHarness create(String name) throws IOException {
+    return new FleetHarness(new Fleet(name, Duration.ofSeconds(1)));
+  }
+
+  /**
+   * Starts the fleet: the fixture app with a first commit named in the spec, the three agents
+   * (ready), and Nginx in front when it is installed. Waits for nothing else.
+   */
+  public void start() throws IOException {
+    starting = true;
+    fleet.commitSpec(fleet.world.app.commitChange("first"));
+    fleet.startAll();
+    starting = false;
+    var binary = FleetNginx.binary();
+    if (binary.isPresent()) {
+      synchronized (this) {
+        if (!closed) {
+          nginx =
+              FleetNginx.start(
+                  binary.get(),
+                  fleet.world.work.resolve("nginx"),
+                  fleet.nodes().stream().map(n -> n.port).toList());
+        }
       }
-      return new FleetHarness(fleet, nginx);
-    } catch (IOException | RuntimeException e) {
-      fleet.close();
-      throw e;
     }
   }
 
@@ -147,5 +153,10 @@ public final class FleetHarness implements AutoCloseable {
       nginx.close();
     }
     fleet.close();
+    if (starting) {
+      // Closed mid-start (Ctrl-C): an agent launched just after the first pass is stopped here.
+      OperatorProcess.sleep(2_000);
+      fleet.close();
+    }
   }
 }
