@@ -67,7 +67,7 @@ public final class FleetSimulation {
                   .map(String::trim)
                   .map(Integer::parseInt)
                   .toList(),
-              Integer.parseInt(o.getOrDefault("pool", "50")),
+              Integer.parseInt(o.getOrDefault("pool", "45")),
               Integer.parseInt(o.getOrDefault("workers", "64")),
               Integer.parseInt(o.getOrDefault("update-ms", "200")),
               Integer.parseInt(o.getOrDefault("health-ms", "50")),
@@ -118,8 +118,8 @@ public final class FleetSimulation {
     Options opts = Options.parse(args);
     System.out.printf(
         Locale.ROOT,
-        "fleet simulation: N in-process agents, one Agroal pool of %d connections (+1 for"
-            + " LISTEN), %d agent threads; update stand-in %d ms, health %d ms; rollout canary"
+        "fleet simulation: N in-process agents, one Agroal pool of %d connections (the LISTEN"
+            + " one included), %d agent threads; update stand-in %d ms, health %d ms; rollout canary"
             + " %d, maxParallel %s, minHealthyTime %d s; lease renew %d s / expiry %d s;"
             + " WAIT requeue %d ms (a notify wakes sooner); expireLeases every %d s per agent%n",
         opts.pool(),
@@ -167,13 +167,20 @@ public final class FleetSimulation {
   }
 
   private static AgroalDataSource pool(EmbeddedPostgres pg, int max) throws Exception {
-    // +1: FleetEvents keeps one connection for LISTEN; the fleet code shares the other max.
+    // FleetEvents keeps one of the max connections for LISTEN; the fleet code shares the others.
+    // The pool is the whole budget: with the sampler's one connection the program stays < 50.
+    if (max < 2 || max > 48) {
+      throw new IllegalArgumentException(
+          "--pool must be 2..48: the LISTEN connection takes one, the sampler one more, and the"
+              + " target is under 50 connections; got "
+              + max);
+    }
     return AgroalDataSource.from(
         new AgroalDataSourceConfigurationSupplier()
             .metricsEnabled(true)
             .connectionPoolConfiguration(
                 cp ->
-                    cp.maxSize(max + 1)
+                    cp.maxSize(max)
                         .minSize(0)
                         .initialSize(1)
                         .acquisitionTimeout(Duration.ofSeconds(30))

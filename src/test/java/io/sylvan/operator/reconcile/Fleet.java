@@ -44,7 +44,10 @@ final class Fleet implements AutoCloseable {
   final OperatorWorld world;
   final Path specRepo;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
-  private final Duration minHealthy;
+  private volatile Rollout rollout;
+
+  /** The {@code spec.rollout} that {@link #commitSpec} writes (bench/fleet varies it). */
+  record Rollout(int canary, int maxParallel, Duration minHealthy, boolean autoRevert) {}
 
   /** One node: its operator (null until started), PM2 home, target root and app port. */
   static final class Node {
@@ -63,7 +66,7 @@ final class Fleet implements AutoCloseable {
   }
 
   Fleet(String name, Duration minHealthy) throws IOException {
-    this.minHealthy = minHealthy;
+    this.rollout = new Rollout(1, 1, minHealthy, true);
     world = new OperatorWorld(name);
     boolean ok = false;
     try {
@@ -154,11 +157,37 @@ final class Fleet implements AutoCloseable {
       y.append("      - {name: %s, root: %s, port: %d}\n".formatted(n, node.root, node.port));
     }
     return y.append("  rollout:\n")
-        .append("    canary: 1\n")
-        .append("    maxParallel: 1\n")
-        .append("    minHealthyTime: %ds\n".formatted(minHealthy.toSeconds()))
+        .append("    canary: %d\n".formatted(rollout.canary()))
+        .append("    maxParallel: %d\n".formatted(rollout.maxParallel()))
+        .append("    minHealthyTime: %ds\n".formatted(rollout.minHealthy().toSeconds()))
         .append("    progressDeadline: 3m\n")
+        .append(rollout.autoRevert() ? "" : "    autoRevert: false\n")
         .toString();
+  }
+
+  /** The rollout the next {@link #commitSpec} writes; canary 1, maxParallel 1 until set. */
+  void rollout(Rollout rollout) {
+    this.rollout = rollout;
+  }
+
+  /**
+   * A commit whose {@code /api/health} answers 500 under PM2 on node {@code name}'s port only (one
+   * node of three): it passes wherever it runs before that node.
+   */
+  String commitUnhealthyOn(String name) throws IOException {
+    int port = nodes.get(name).port;
+    Path server = world.app.dir().resolve("server.js");
+    String original = Files.readString(server);
+    String changed =
+        original.replace(
+            "const healthy =\n", "const healthy = !(underPm2 && port === " + port + ") &&\n");
+    if (changed.equals(original)) {
+      throw new IllegalStateException("server.js changed: cannot make it fail on one port");
+    }
+    Files.writeString(server, changed);
+    String sha = world.app.commit("unhealthy on " + name + " (port " + port + ") only");
+    Files.writeString(server, original);
+    return sha;
   }
 
   /** The commit node {@code name}'s app reports at {@code /api/health} when healthy, else null. */

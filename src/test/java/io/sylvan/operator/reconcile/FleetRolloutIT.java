@@ -399,18 +399,8 @@ class FleetRolloutIT {
 
   /** A commit whose /api/health answers 500 under PM2 on {@code port} only (one node of three). */
   static String commitUnhealthyOnPort(int port) throws IOException {
-    Path server = fleet.world.app.dir().resolve("server.js");
-    String original = Files.readString(server);
-    String changed =
-        original.replace(
-            "const healthy =\n", "const healthy = !(underPm2 && port === " + port + ") &&\n");
-    if (changed.equals(original)) {
-      throw new IllegalStateException("server.js changed: cannot make it fail on one port");
-    }
-    Files.writeString(server, changed);
-    String sha = fleet.world.app.commit("unhealthy on port " + port + " only");
-    Files.writeString(server, original);
-    return sha;
+    return fleet.commitUnhealthyOn(
+        fleet.nodes().stream().filter(n -> n.port == port).findFirst().orElseThrow().name);
   }
 
   static Set<String> readyNodes(JsonNode nodes) {
