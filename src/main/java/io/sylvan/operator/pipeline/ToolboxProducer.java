@@ -76,7 +76,7 @@ public class ToolboxProducer {
     Path ecosystem = extract(ECOSYSTEM_RESOURCE, runtimeDir.resolve("ecosystem.config.js"));
     return new Toolbox(
         runner,
-        new Git(runner),
+        new Git(runner, "git", config.git().transport()),
         pm2,
         new HealthChecker(pm2, secrets.redactor()),
         dataDir,
