@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -234,9 +235,13 @@ public class Git {
   /** The userinfo of a URL (and its password part) so the runner masks them in all output. */
   static List<String> urlSecrets(String url) {
     List<String> secrets = new ArrayList<>();
-    Matcher m = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://([^/@\\s]+)@").matcher(url);
+    Matcher m = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://([^/@\\s]+)@").matcher(url);
     if (m.find()) {
-      String userInfo = m.group(1);
+      String userInfo = m.group(2);
+      if (m.group(1).toLowerCase(Locale.ROOT).contains("ssh") && !userInfo.contains(":")) {
+        // ssh://deploy@host: a login name, not a secret; masking it would mask every "deploy".
+        return secrets;
+      }
       secrets.add(userInfo);
       int colon = userInfo.indexOf(':');
       if (colon >= 0) {

@@ -223,6 +223,15 @@ class GitTransportTest {
     assertThat(GitTransport.hostAndPort("/srv/git/app.git")).isEmpty();
   }
 
+  @Test
+  void anSshLoginNameIsNotMaskedButAnHttpsTokenAlwaysIs() {
+    assertThat(Git.urlSecrets("ssh://deploy@git.example.com/app.git")).isEmpty();
+    assertThat(Git.urlSecrets("ssh://deploy:hunter22@git.example.com/app.git"))
+        .contains("hunter22");
+    assertThat(Git.urlSecrets("https://ghp_TOKENVALUE@github.com/acme/app.git"))
+        .contains("ghp_TOKENVALUE");
+  }
+
   /** The words {@code sh} passes to {@code ssh} when it runs {@code command} as git does. */
   private List<String> shellWords(String command) throws Exception {
     Process p =
