@@ -169,6 +169,24 @@ class GitTransportTest {
   }
 
   @Test
+  void theCredentialHelperAnswersFromTheFileAndNeverRewritesIt() throws Exception {
+    // A folder name the shell would cut at ';' and '&' if the helper did not quote it.
+    Path creds = Files.createDirectories(tmp.resolve("a;b&c")).resolve("git-credentials");
+    String line = "https://deploy:ghp_TOKENVALUE123@git.example.com\n";
+    Files.writeString(creds, line, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(creds, PosixFilePermissions.fromString("rw-------"));
+    GitTransport t = new GitTransport(Optional.empty(), Optional.empty(), Optional.of(creds));
+
+    String filled = credential(t, "fill", "protocol=https\nhost=git.example.com\n\n");
+    assertThat(filled).contains("username=deploy").contains("password=ghp_TOKENVALUE123");
+
+    // git calls the helpers with "erase" when a server rejects a token, "store" when it worked.
+    credential(t, "reject", "protocol=https\nhost=git.example.com\nusername=deploy\n\n");
+    credential(t, "approve", "protocol=https\nhost=other.example\nusername=u\npassword=p\n\n");
+    assertThat(Files.readString(creds)).isEqualTo(line);
+  }
+
+  @Test
   void gitCommandsCarryTheCredentialOptionsBeforeTheSubcommand() {
     GitTransport t =
         new GitTransport(
@@ -230,6 +248,21 @@ class GitTransportTest {
         .contains("hunter22");
     assertThat(Git.urlSecrets("https://ghp_TOKENVALUE@github.com/acme/app.git"))
         .contains("ghp_TOKENVALUE");
+  }
+
+  /** {@code git credential <action>} with the transport's options, {@code input} on stdin. */
+  private String credential(GitTransport t, String action, String input) throws Exception {
+    List<String> argv = new java.util.ArrayList<>(List.of("git"));
+    argv.addAll(t.gitOptions());
+    argv.addAll(List.of("credential", action));
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(tmp.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(t.env());
+    Process p = pb.start();
+    p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
   }
 
   /** The words {@code sh} passes to {@code ssh} when it runs {@code command} as git does. */
