@@ -2,6 +2,7 @@ package io.sylvan.operator.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.sylvan.operator.runtime.GitTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -27,6 +28,26 @@ public interface OperatorConfig {
   Alerts alerts();
 
   Node node();
+
+  /** How git reaches private repositories, app and spec repositories alike. */
+  GitAccess git();
+
+  /** SSH deploy key, pinned known_hosts, HTTPS tokens: docs/private-repositories.md. */
+  interface GitAccess {
+    /** The private half of an SSH deploy key, mode 600; unset: ssh's defaults in {@code ~/.ssh}. */
+    Optional<Path> sshKey();
+
+    /** The only known_hosts file ssh trusts (unknown hosts are always refused); unset: ssh's. */
+    Optional<Path> knownHosts();
+
+    /** A git-credential-store file of HTTPS tokens, mode 600; unset: none. */
+    Optional<Path> credentialsFile();
+
+    /** The settings as git's transport (paths checked for characters ssh would interpret). */
+    default GitTransport transport() {
+      return new GitTransport(sshKey(), knownHosts(), credentialsFile());
+    }
+  }
 
   /**
    * This operator as a node agent of a fleet. A single operator with no node settings is one node

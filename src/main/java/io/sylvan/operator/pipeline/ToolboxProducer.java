@@ -3,10 +3,13 @@ package io.sylvan.operator.pipeline;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.quarkus.runtime.StartupEvent;
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.config.OperatorSecrets;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
+import io.sylvan.operator.runtime.GitException;
+import io.sylvan.operator.runtime.GitTransport;
 import io.sylvan.operator.runtime.Pm2;
 import io.sylvan.operator.runtime.Pm2Installer;
 import io.sylvan.operator.runtime.ProcessCommandRunner;
@@ -14,6 +17,7 @@ import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.HealthCheckRecord;
 import io.sylvan.operator.state.HealthStatus;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +28,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * Builds the {@link Toolbox} once: the command runner, git, PM2 and the health checker, and puts
@@ -46,7 +51,24 @@ public class ToolboxProducer {
   @Inject DeploymentRecorder recorder;
   @Inject OperatorSecrets secrets;
 
+  private static final Logger LOG = Logger.getLogger(ToolboxProducer.class);
+
   private volatile Toolbox toolbox;
+
+  /**
+   * A malformed {@code sylvan.git.*} path stops the start (IllegalArgumentException naming the
+   * setting); a key or file that is missing or too open is only a warning here, because the admin
+   * may add or fix it later and every fetch checks again.
+   */
+  void checkGitAccess(@Observes StartupEvent ignored) {
+    GitTransport transport = config.git().transport();
+    LOG.infof("Git access: %s", transport);
+    try {
+      transport.check();
+    } catch (GitException e) {
+      LOG.warnf("Git access: %s (every fetch will fail until this is fixed)", e.getMessage());
+    }
+  }
 
   public Toolbox get() {
     Toolbox t = toolbox;
@@ -76,7 +98,7 @@ public class ToolboxProducer {
     Path ecosystem = extract(ECOSYSTEM_RESOURCE, runtimeDir.resolve("ecosystem.config.js"));
     return new Toolbox(
         runner,
-        new Git(runner),
+        new Git(runner, "git", config.git().transport()),
         pm2,
         new HealthChecker(pm2, secrets.redactor()),
         dataDir,

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -38,8 +37,6 @@ public record Command(
 
   /** Used when a caller sets no timeout: long enough for a cold build, short enough to notice. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
-
-  private static final Pattern SAFE_ARG = Pattern.compile("[A-Za-z0-9_@%+=:,./^{}-]+");
 
   public Command {
     Objects.requireNonNull(argv, "argv");
@@ -85,10 +82,7 @@ public record Command(
   }
 
   static String quote(String arg) {
-    if (!arg.isEmpty() && SAFE_ARG.matcher(arg).matches()) {
-      return arg;
-    }
-    return "'" + arg.replace("'", "'\\''") + "'";
+    return ShellQuote.quote(arg);
   }
 
   /** Fluent construction of a {@link Command}. */

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -20,8 +21,9 @@ import java.util.stream.Stream;
 /**
  * The git operations of a deployment: a bare mirror per repository, fetched on every reconcile, and
  * one independent checkout per release. Every call runs {@code git} non-interactively ({@code
- * GIT_TERMINAL_PROMPT=0}, stdin at end-of-file) and every error message has URL credentials
- * replaced by {@code ***}.
+ * GIT_TERMINAL_PROMPT=0}, ssh in batch mode, stdin at end-of-file) and every error message has URL
+ * credentials replaced by {@code ***}. Private repositories are reached through the {@link
+ * GitTransport}: deploy key, pinned known_hosts, credentials file.
  */
 public class Git {
 
@@ -38,14 +40,20 @@ public class Git {
 
   private final CommandRunner runner;
   private final GitCommands commands;
+  private final GitTransport transport;
 
   public Git(CommandRunner runner) {
     this(runner, "git");
   }
 
   public Git(CommandRunner runner, String gitCommand) {
+    this(runner, gitCommand, GitTransport.defaults());
+  }
+
+  public Git(CommandRunner runner, String gitCommand, GitTransport transport) {
     this.runner = runner;
-    this.commands = new GitCommands(gitCommand);
+    this.transport = transport;
+    this.commands = new GitCommands(gitCommand, transport.gitOptions());
   }
 
   /**
@@ -53,7 +61,22 @@ public class Git {
    * fetches (pruning deleted refs) on later calls. Callers serialise calls per mirror.
    */
   public void ensureMirror(String repositoryUrlOrPath, Path mirrorDir, Duration timeout) {
-    List<String> secrets = urlSecrets(repositoryUrlOrPath);
+    transport.check();
+    List<String> secrets = new ArrayList<>(urlSecrets(repositoryUrlOrPath));
+    secrets.addAll(transport.secrets());
+    try {
+      fetchMirror(repositoryUrlOrPath, mirrorDir, timeout, secrets);
+    } catch (GitException e) {
+      Optional<String> hint = transport.explain(e.getMessage(), repositoryUrlOrPath);
+      if (hint.isEmpty()) {
+        throw e;
+      }
+      throw new GitException(hint.get() + ". git said: " + e.getMessage(), e);
+    }
+  }
+
+  private void fetchMirror(
+      String repositoryUrlOrPath, Path mirrorDir, Duration timeout, List<String> secrets) {
     if (isGitDir(mirrorDir)) {
       // The spec may have changed the repository URL (or its token) since the mirror was made.
       run(timeout, secrets, commands.setMirrorOrigin(mirrorDir, repositoryUrlOrPath));
@@ -202,8 +225,9 @@ public class Git {
     return Command.builder(argv)
         .timeout(timeout)
         .secrets(secrets)
-        // Never wait for a password on a terminal that nobody watches.
-        .env("GIT_TERMINAL_PROMPT", "0")
+        // No prompt, strict and batch-mode ssh with the deploy key (GitTransport#env).
+        .env(transport.env())
+        .removeEnv(transport.envToRemove().toArray(String[]::new))
         // Inherited from a git hook or shell, these would silently redirect every command.
         .removeEnv("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY");
   }
@@ -211,9 +235,13 @@ public class Git {
   /** The userinfo of a URL (and its password part) so the runner masks them in all output. */
   static List<String> urlSecrets(String url) {
     List<String> secrets = new ArrayList<>();
-    Matcher m = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://([^/@\\s]+)@").matcher(url);
+    Matcher m = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://([^/@\\s]+)@").matcher(url);
     if (m.find()) {
-      String userInfo = m.group(1);
+      String userInfo = m.group(2);
+      if (m.group(1).toLowerCase(Locale.ROOT).contains("ssh") && !userInfo.contains(":")) {
+        // ssh://deploy@host: a login name, not a secret; masking it would mask every "deploy".
+        return secrets;
+      }
       secrets.add(userInfo);
       int colon = userInfo.indexOf(':');
       if (colon >= 0) {

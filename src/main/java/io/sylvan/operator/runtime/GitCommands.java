@@ -12,10 +12,20 @@ import java.util.List;
 public final class GitCommands {
 
   private final String git;
+  private final List<String> options;
 
   /** Command lines for the git executable {@code git} (a name on the PATH or a path). */
   public GitCommands(String git) {
+    this(git, List.of());
+  }
+
+  /**
+   * Command lines that all start with {@code git options...}: the {@code -c name=value} settings of
+   * {@link GitTransport#gitOptions()}, which must come before the subcommand.
+   */
+  public GitCommands(String git, List<String> options) {
     this.git = git;
+    this.options = List.copyOf(options);
   }
 
   /** Command lines for {@code git} on the PATH. */
@@ -131,8 +141,9 @@ public final class GitCommands {
   }
 
   private List<String> argv(String... args) {
-    List<String> argv = new ArrayList<>(args.length + 1);
+    List<String> argv = new ArrayList<>(args.length + options.size() + 1);
     argv.add(git);
+    argv.addAll(options);
     argv.addAll(List.of(args));
     return List.copyOf(argv);
   }

@@ -1,6 +1,8 @@
 package io.sylvan.operator.spec;
 
 import io.sylvan.operator.runtime.GitCommands;
+import io.sylvan.operator.runtime.GitException;
+import io.sylvan.operator.runtime.GitTransport;
 import io.sylvan.operator.runtime.Redactor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -22,14 +25,14 @@ import java.util.regex.Pattern;
  * checked-out commit sha.
  *
  * <p>git runs as an argument array (never through a shell) with a timeout per command, without
- * terminal prompts, and its error output is passed on with credentials in URLs redacted. A symbolic
- * link committed in the spec folder is reported as an invalid spec and never followed.
+ * terminal prompts, and its error output is passed on with credentials in URLs redacted. A private
+ * spec repository is reached as the app repositories are, through the {@link GitTransport} (deploy
+ * key, pinned known_hosts, credentials file). A symbolic link committed in the spec folder is
+ * reported as an invalid spec and never followed.
  */
 public final class GitSpecSource implements SpecSource {
 
   private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9._][A-Za-z0-9._/-]*");
-
-  private static final GitCommands GIT = GitCommands.onPath();
 
   private final String url;
   private final String branch;
@@ -37,6 +40,8 @@ public final class GitSpecSource implements SpecSource {
   private final Path checkoutDir;
   private final Duration timeout;
   private final SpecParser parser;
+  private final GitTransport transport;
+  private final GitCommands git;
 
   /**
    * @param url repository URL or local path; may contain credentials, which are never shown
@@ -59,6 +64,18 @@ public final class GitSpecSource implements SpecSource {
       Path checkoutDir,
       Duration timeout,
       SpecParser parser) {
+    this(url, branch, subPath, checkoutDir, timeout, parser, GitTransport.defaults());
+  }
+
+  /** As above, reaching the repository through {@code transport}. */
+  public GitSpecSource(
+      String url,
+      String branch,
+      String subPath,
+      Path checkoutDir,
+      Duration timeout,
+      SpecParser parser,
+      GitTransport transport) {
     if (url.isBlank() || url.startsWith("-")) {
       throw new IllegalArgumentException("invalid spec repository URL: " + Redactor.patterns(url));
     }
@@ -71,21 +88,28 @@ public final class GitSpecSource implements SpecSource {
     this.checkoutDir = checkoutDir.toAbsolutePath().normalize();
     this.timeout = timeout;
     this.parser = parser;
+    this.transport = transport;
+    this.git = new GitCommands("git", transport.gitOptions());
   }
 
   @Override
   public synchronized SpecSnapshot load() throws SpecSourceException {
     String remoteRef = "refs/remotes/origin/" + branch;
+    try {
+      transport.check();
+    } catch (GitException e) {
+      throw new SpecSourceException(e.getMessage() + " (" + describe() + ")", e);
+    }
     if (Files.isDirectory(checkoutDir.resolve(".git"))) {
       // The URL may have changed in the configuration since the clone.
-      git(checkoutDir, GIT.setOrigin(url));
-      git(checkoutDir, GIT.fetchBranchShallow(branch, remoteRef));
+      git(checkoutDir, git.setOrigin(url));
+      git(checkoutDir, git.fetchBranchShallow(branch, remoteRef));
     } else {
       cloneInto();
     }
-    git(checkoutDir, GIT.resetHard(remoteRef));
-    git(checkoutDir, GIT.removeUntracked());
-    String commit = git(checkoutDir, GIT.head()).trim();
+    git(checkoutDir, git.resetHard(remoteRef));
+    git(checkoutDir, git.removeUntracked());
+    String commit = git(checkoutDir, git.head()).trim();
 
     Path folder = checkoutDir.resolve(subPath).normalize();
     if (!folder.startsWith(checkoutDir)) {
@@ -137,12 +161,13 @@ public final class GitSpecSource implements SpecSource {
     } catch (IOException e) {
       throw new SpecSourceException("cannot prepare " + checkoutDir + ": " + e, e);
     }
-    git(checkoutDir.getParent(), GIT.cloneBranchShallow(url, branch, checkoutDir));
+    git(checkoutDir.getParent(), git.cloneBranchShallow(url, branch, checkoutDir));
   }
 
   /** Runs one git command and returns its standard output. */
   private String git(Path workDir, List<String> command) throws SpecSourceException {
-    String shown = Redactor.patterns(String.join(" ", command));
+    Redactor redactor = Redactor.of(transport.secrets());
+    String shown = redactor.redact(String.join(" ", command));
     Path out = null;
     Path err = null;
     Process process = null;
@@ -155,10 +180,10 @@ public final class GitSpecSource implements SpecSource {
               .redirectOutput(out.toFile())
               .redirectError(err.toFile());
       Map<String, String> env = builder.environment();
-      env.put("GIT_TERMINAL_PROMPT", "0");
       env.put("LC_ALL", "C");
-      // ssh would otherwise ask about unknown host keys or passphrases and hang until the timeout.
-      env.putIfAbsent("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+      // No prompt; ssh in batch mode, strict about host keys, with the deploy key.
+      transport.envToRemove().forEach(env::remove);
+      env.putAll(transport.env());
       process = builder.start();
       process.getOutputStream().close();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -168,20 +193,22 @@ public final class GitSpecSource implements SpecSource {
       String stdout = Files.readString(out, StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
         String stderr = Files.readString(err, StandardCharsets.UTF_8).strip();
+        Optional<String> hint = transport.explain(stderr, url);
         throw new SpecSourceException(
-            "`"
+            hint.map(h -> h + ". git said: ").orElse("")
+                + "`"
                 + shown
                 + "` failed with exit code "
                 + process.exitValue()
                 + " ("
                 + describe()
                 + "): "
-                + Redactor.patterns(stderr.isEmpty() ? "no error output" : stderr));
+                + redactor.redact(stderr.isEmpty() ? "no error output" : stderr));
       }
       return stdout;
     } catch (IOException e) {
       throw new SpecSourceException(
-          "cannot run `" + shown + "`: " + Redactor.patterns(e.toString()), e);
+          "cannot run `" + shown + "`: " + redactor.redact(e.toString()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SpecSourceException("interrupted while running `" + shown + "`", e);

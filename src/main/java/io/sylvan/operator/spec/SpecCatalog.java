@@ -91,7 +91,8 @@ public class SpecCatalog {
           specs.gitPath(),
           config.dataDir().resolve(CHECKOUT_DIR),
           specs.fetchTimeout(),
-          parser);
+          parser,
+          config.git().transport());
     }
     return new LocalDirectorySpecSource(specs.directory(), parser);
   }
