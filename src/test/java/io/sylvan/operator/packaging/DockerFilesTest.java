@@ -115,6 +115,22 @@ class DockerFilesTest {
   }
 
   @Test
+  void imagesListenOnEveryInterfaceWhereThePackagedDefaultIsLoopback() throws IOException {
+    Properties props = new Properties();
+    try (var in = Files.newBufferedReader(Path.of("src/main/resources/application.properties"))) {
+      props.load(in);
+    }
+    assertThat(props.getProperty("%prod.quarkus.http.host")).isEqualTo("127.0.0.1");
+    // Inside a container loopback is unreachable from a published port: the images override it.
+    assertThat(String.join("\n", instructions(DOCKER.resolve("Dockerfile.jvm"))))
+        .contains("-Dquarkus.http.host=0.0.0.0");
+    assertThat(withKeyword(instructions(DOCKER.resolve("Dockerfile.native")), "ENTRYPOINT"))
+        .singleElement()
+        .asString()
+        .contains("-Dquarkus.http.host=0.0.0.0");
+  }
+
+  @Test
   void healthCheckPathExistsInTheApp() throws Exception {
     String pom = Files.readString(Path.of("pom.xml"));
     assertThat(pom).contains("<artifactId>quarkus-smallrye-health</artifactId>");
