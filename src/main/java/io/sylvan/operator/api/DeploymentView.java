@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** A deployment as the API shows it; {@code steps} and {@code healthChecks} only in detail. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -57,7 +58,11 @@ public record DeploymentView(
       String output,
       String error) {}
 
-  /** The seed's {@code HealthCheckResult}. */
+  /**
+   * The seed's {@code HealthCheckResult}. Named apart in /q/openapi: SmallRye Health's own {@code
+   * HealthCheck} schema (UP/DOWN) would replace it.
+   */
+  @Schema(name = "DeploymentHealthCheck")
   public record HealthCheck(
       HealthStatus status,
       Map<String, String> checks,

@@ -21,6 +21,13 @@ public enum RolloutNodeState implements WireEnum {
   /** Never reached: the rollout stopped before its wave. */
   SKIPPED;
 
+  // Declared here, not only inherited: the API description (SmallRye OpenAPI) reads the
+  // @JsonValue method from the enum class itself, else it lists the Java names.
+  @Override
+  public String wire() {
+    return WireEnum.super.wire();
+  }
+
   /** The node serves (or may serve) the rollout's commit. */
   boolean switched() {
     return this == HEALTHY || this == STABLE || this == REVERTING;

@@ -20,6 +20,13 @@ public enum RolloutPhase implements WireEnum {
   /** Stopped, and every node that had switched is back on its previous release. */
   REVERTED;
 
+  // Declared here, not only inherited: the API description (SmallRye OpenAPI) reads the
+  // @JsonValue method from the enum class itself, else it lists the Java names.
+  @Override
+  public String wire() {
+    return WireEnum.super.wire();
+  }
+
   /** The phases of the one rollout an environment may have open (the unique index's set). */
   public boolean active() {
     return this == PROGRESSING || this == PAUSED || this == REVERTING;

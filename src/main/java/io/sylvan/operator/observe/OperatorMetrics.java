@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,6 +25,9 @@ public class OperatorMetrics {
   private final Map<String, AtomicLong> synced = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> healthy = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> lastSuccess = new ConcurrentHashMap<>();
+
+  /** Per environment, the drift kinds whose episode is open (counted, not yet in sync). */
+  private final Map<String, Set<String>> driftEpisodes = new ConcurrentHashMap<>();
 
   /**
    * One pipeline run ended.
@@ -47,7 +51,12 @@ public class OperatorMetrics {
         .register(registry)
         .record(took);
     if (succeeded) {
-      gauge(lastSuccess, "sylvan_last_successful_deployment_timestamp_seconds", env)
+      gauge(
+              lastSuccess,
+              "sylvan_last_successful_deployment_timestamp_seconds",
+              "Unix time of the environment's last pipeline run that ended with its release"
+                  + " serving",
+              env)
           .set(System.currentTimeMillis() / 1000);
     }
   }
@@ -107,27 +116,60 @@ public class OperatorMetrics {
         .record(took);
   }
 
-  /** Drift seen by the loop; {@code kind} is a label such as {@code commit}. */
+  /**
+   * The loop saw drift of {@code kind} (a label such as {@code commit}). Counted once per drift
+   * episode: from the first tick that sees this kind until {@link #inSync} ends the episode; a
+   * stalled environment that sees the same drift every tick is one episode. Kept in memory, so an
+   * operator restart during an episode counts it again.
+   */
   public void drift(String env, String kind) {
+    if (!driftEpisodes.computeIfAbsent(env, e -> ConcurrentHashMap.newKeySet()).add(kind)) {
+      return;
+    }
     Counter.builder("sylvan_drift_detected")
-        .description("Drift seen by the reconcile loop, by kind")
+        .description(
+            "Drift episodes seen by the reconcile loop, by kind: counted when an environment"
+                + " starts to drift, not on every tick it stays drifted (an operator restart"
+                + " during an episode counts it again)")
         .tag("environment", env)
         .tag("kind", kind)
         .register(registry)
         .increment();
   }
 
-  public void status(String env, SyncStatus sync, AppHealth health) {
-    gauge(synced, "sylvan_environment_synced", env).set(sync == SyncStatus.SYNCED ? 1 : 0);
-    gauge(healthy, "sylvan_environment_healthy", env).set(health == AppHealth.HEALTHY ? 1 : 0);
+  /** The loop found {@code env} in sync: its drift episodes end. */
+  public void inSync(String env) {
+    Set<String> open = driftEpisodes.get(env);
+    if (open != null) {
+      open.clear();
+    }
   }
 
-  private AtomicLong gauge(Map<String, AtomicLong> values, String name, String env) {
+  public void status(String env, SyncStatus sync, AppHealth health) {
+    gauge(
+            synced,
+            "sylvan_environment_synced",
+            "1 when the environment serves the commit its spec asks for (Synced), else 0",
+            env)
+        .set(sync == SyncStatus.SYNCED ? 1 : 0);
+    gauge(
+            healthy,
+            "sylvan_environment_healthy",
+            "1 when the environment's health is Healthy, else 0 (Progressing, Degraded, ...)",
+            env)
+        .set(health == AppHealth.HEALTHY ? 1 : 0);
+  }
+
+  private AtomicLong gauge(
+      Map<String, AtomicLong> values, String name, String description, String env) {
     return values.computeIfAbsent(
         env,
         e -> {
           AtomicLong v = new AtomicLong();
-          Gauge.builder(name, v, AtomicLong::doubleValue).tag("environment", e).register(registry);
+          Gauge.builder(name, v, AtomicLong::doubleValue)
+              .description(description)
+              .tag("environment", e)
+              .register(registry);
           return v;
         });
   }

@@ -123,6 +123,7 @@ public class Reconciler {
 
     // Decide.
     if (obs.drift() == Drift.NONE) {
+      metrics.inSync(env);
       return inSync(spec, state, obs, target, snapshot.get().revision());
     }
     metrics.drift(env, obs.drift().label());

@@ -12,6 +12,13 @@ public enum BuildIdSource implements WireEnum {
    */
   NEXT;
 
+  // Declared here, not only inherited: the API description (SmallRye OpenAPI) reads the
+  // @JsonValue method from the enum class itself, else it lists the Java names.
+  @Override
+  public String wire() {
+    return WireEnum.super.wire();
+  }
+
   @jakarta.persistence.Converter(autoApply = true)
   public static class JpaConverter extends WireEnumConverter<BuildIdSource> {
     public JpaConverter() {

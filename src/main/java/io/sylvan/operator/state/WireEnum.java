@@ -6,6 +6,10 @@ import java.util.Locale;
 /**
  * An enum whose stored and JSON form is the seed's lower-case wording ({@code in_progress}, {@code
  * rolled_back}, ...) rather than the Java constant name.
+ *
+ * <p>Every implementing enum declares {@link #wire()} itself (overriding it, if only to call the
+ * default): SmallRye OpenAPI invokes the {@code @JsonValue} method it finds on the enum class, so
+ * {@code /q/openapi} lists the same values the JSON carries (WireEnumTest checks it).
  */
 public interface WireEnum {
 

@@ -69,6 +69,7 @@ class GitOpsReconcileTest {
     // Passes the pre-traffic preview, fails after the switch.
     String bad = GitOpsProfile.APP_REPO.commitUnhealthyAfterSwitch();
     firstBad = bad;
+    double commitDrifts = metric("sylvan_drift_detected_total", "kind=\"commit\"");
     GitOpsProfile.commitSpec(bad, "");
 
     await()
@@ -80,10 +81,16 @@ class GitOpsReconcileTest {
     assertThat(e.condition("Stalled").orElseThrow().message()).contains(bad.substring(0, 12));
     assertThat(e.sync.wire()).isEqualTo("OutOfSync");
     long attempts = deploymentsOf(bad);
+    double reconciles = metric("sylvan_reconcile_duration_seconds_count", "");
     // Several reconcile intervals later, the bad commit has not been tried again.
     Thread.sleep(12_000);
     assertThat(deploymentsOf(bad)).isEqualTo(attempts).isEqualTo(1);
     assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    // Each of those stalled ticks saw the commit drift again: still one drift episode.
+    assertThat(metric("sylvan_reconcile_duration_seconds_count", "") - reconciles)
+        .isGreaterThanOrEqualTo(2);
+    assertThat(metric("sylvan_drift_detected_total", "kind=\"commit\"") - commitDrifts)
+        .isEqualTo(1);
 
     // Alerts: deployment failed and rollback done, each delivered once for this commit, the
     // first attempt (answered 503) retried.
@@ -244,6 +251,34 @@ class GitOpsReconcileTest {
 
   @Test
   @Order(10)
+  void givesEverySylvanMetricANonEmptyHelp() {
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    java.util.Map<String, String> help = new java.util.HashMap<>();
+    String family = null;
+    List<String> withoutHelp = new java.util.ArrayList<>();
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("# HELP sylvan_")) {
+        String[] parts = line.split(" ", 4);
+        help.put(parts[2], parts.length > 3 ? parts[3].strip() : "");
+      } else if (line.startsWith("# TYPE ")) {
+        family = line.split(" ")[2];
+      } else if (line.startsWith("sylvan_")
+          && (family == null || help.getOrDefault(family, "").isEmpty())) {
+        withoutHelp.add(line);
+      }
+    }
+    assertThat(help)
+        .containsKeys(
+            "sylvan_environment_synced",
+            "sylvan_environment_healthy",
+            "sylvan_drift_detected",
+            "sylvan_deployments");
+    assertThat(help).allSatisfy((name, text) -> assertThat(text).as(name).isNotBlank());
+    assertThat(withoutHelp).isEmpty();
+  }
+
+  @Test
+  @Order(10)
   void exposesDeploymentRollbackDriftAndStatusMetrics() {
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
     String env = "environment=\"" + GitOpsProfile.ENV + "\"";
@@ -314,6 +349,16 @@ class GitOpsReconcileTest {
   }
 
   // --- helpers
+
+  /** The sum of a metric's samples for this environment whose labels contain {@code labels}. */
+  static double metric(String name, String labels) {
+    String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    String env = "environment=\"" + GitOpsProfile.ENV + "\"";
+    return text.lines()
+        .filter(l -> l.startsWith(name + "{") && l.contains(env) && l.contains(labels))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
 
   void awaitServing(String commit) {
     await()
