@@ -151,6 +151,12 @@ public interface OperatorConfig {
      */
     @WithDefault("true")
     boolean embeddedDurable();
+
+    /**
+     * Folder of pg_dump and pg_restore for {@code db backup} and {@code db restore} (major 15 or
+     * newer); unset: the ones on the PATH.
+     */
+    Optional<Path> pgBin();
   }
 
   interface Auth {
