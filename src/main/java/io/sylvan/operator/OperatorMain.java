@@ -3,7 +3,9 @@ package io.sylvan.operator;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.sylvan.operator.runtime.Redactor;
+import io.sylvan.operator.state.DatabaseBackup;
 import io.sylvan.operator.state.EmbeddedDatabase;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,16 +35,15 @@ public final class OperatorMain {
   public static void main(String... args) throws Exception {
     Config config = ConfigProvider.getConfig();
     String url = config.getOptionalValue("quarkus.datasource.jdbc.url", String.class).orElse("");
+    if (args.length > 0 && args[0].equals("db")) {
+      System.exit(database(config, url, args));
+    }
     if (!url.isBlank()) {
       LOG.infof("Database: external PostgreSQL at %s", redactUrl(url));
       Quarkus.run(args);
       return;
     }
-    Path dataDir = config.getOptionalValue("sylvan.data-dir", Path.class).orElse(Path.of("data"));
-    Path pgDir =
-        config
-            .getOptionalValue("sylvan.database.embedded-dir", Path.class)
-            .orElse(dataDir.resolve("postgres"));
+    Path pgDir = embeddedDir(config);
     int port = config.getOptionalValue("sylvan.database.embedded-port", Integer.class).orElse(0);
     boolean durable =
         config.getOptionalValue("sylvan.database.embedded-durable", Boolean.class).orElse(true);
@@ -92,6 +93,48 @@ public final class OperatorMain {
       quarkusStopped.countDown();
     }
     return exitCode.get();
+  }
+
+  private static Path embeddedDir(Config config) {
+    Path dataDir = config.getOptionalValue("sylvan.data-dir", Path.class).orElse(Path.of("data"));
+    return config
+        .getOptionalValue("sylvan.database.embedded-dir", Path.class)
+        .orElse(dataDir.resolve("postgres"));
+  }
+
+  /**
+   * {@code db backup FILE} (while the operator runs) and {@code db restore FILE} (while it is
+   * stopped, into a fresh data folder) of the embedded database; returns the exit code.
+   */
+  static int database(Config config, String url, String... args) {
+    if (args.length != 3 || !(args[1].equals("backup") || args[1].equals("restore"))) {
+      System.err.println("usage: db backup FILE | db restore FILE (the embedded database)");
+      return 2;
+    }
+    if (!url.isBlank()) {
+      System.err.printf(
+          "The operator uses an external PostgreSQL (%s): back it up with pg_dump/pg_restore"
+              + " against that server (docs/operations.md#backing-up-the-operators-database)%n",
+          redactUrl(url));
+      return 2;
+    }
+    Path pgDir = embeddedDir(config).toAbsolutePath().normalize();
+    Path file = Path.of(args[2]).toAbsolutePath().normalize();
+    DatabaseBackup tools =
+        new DatabaseBackup(config.getOptionalValue("sylvan.database.pg-bin", Path.class));
+    try {
+      if (args[1].equals("backup")) {
+        tools.backup(pgDir, file);
+        System.out.printf("Backed up the database of %s to %s%n", pgDir, file);
+      } else {
+        tools.restore(file, pgDir);
+        System.out.printf("Restored %s into %s; start the operator%n", file, pgDir);
+      }
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      System.err.println("db " + args[1] + ": " + e.getMessage());
+      return 1;
+    }
   }
 
   /** Drops credentials from a JDBC URL before it is logged. */

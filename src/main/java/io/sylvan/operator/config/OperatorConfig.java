@@ -1,5 +1,6 @@
 package io.sylvan.operator.config;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.sylvan.operator.runtime.GitTransport;
@@ -70,6 +71,30 @@ public interface OperatorConfig {
   }
 
   Deploy deploy();
+
+  Logs logs();
+
+  /**
+   * Rotation of each environment's {@code <root>/logs}: the deploy logs, the health-check logs and
+   * PM2's {@code pm2-out.log}/{@code pm2-error.log} (docs/operations.md#log-rotation).
+   */
+  interface Logs {
+    /** A log file over this size is renamed to {@code <name>.1} and a fresh one started. */
+    @WithDefault("10M")
+    MemorySize maxSize();
+
+    /** Rotated files kept per log file ({@code <name>.1} .. {@code <name>.<keep>}). */
+    @WithDefault("5")
+    int keep();
+
+    /** Deploy and health logs (and rotated files) not written for this long are deleted. */
+    @WithDefault("14d")
+    Duration maxAge();
+
+    /** How often PM2's logs are checked for size and old files deleted. */
+    @WithDefault("10m")
+    Duration checkInterval();
+  }
 
   /** How deployments treat the host they share with the serving app. */
   interface Deploy {
@@ -147,6 +172,12 @@ public interface OperatorConfig {
      */
     @WithDefault("true")
     boolean embeddedDurable();
+
+    /**
+     * Folder of pg_dump and pg_restore for {@code db backup} and {@code db restore} (major 15 or
+     * newer); unset: the ones on the PATH.
+     */
+    Optional<Path> pgBin();
   }
 
   interface Auth {

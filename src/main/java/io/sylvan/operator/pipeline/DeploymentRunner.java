@@ -75,7 +75,7 @@ public class DeploymentRunner {
           starter.start(
               new DeploymentStarter.Plan(
                   spec, commit, type, options, trigger, specRevision, releaseDir, serving, null),
-              DeploymentStarter.newLog(spec));
+              starter.newLog(spec));
       return new PreparedDeployment(
           ctx, PreparedDeployment.Kind.UPDATE, PipelineSteps.update(agreement), lock, null, null);
     } catch (RuntimeException e) {
@@ -113,7 +113,7 @@ public class DeploymentRunner {
                   release,
                   serving,
                   rollbackOf),
-              DeploymentStarter.newLog(spec));
+              starter.newLog(spec));
       boolean isRollback = type == DeploymentType.ROLLBACK;
       String replaces =
           isRollback && trigger == Trigger.AUTO_ROLLBACK ? ctx.servingCommit().orElse(null) : null;

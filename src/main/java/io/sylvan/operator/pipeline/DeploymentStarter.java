@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentRecorder;
@@ -22,6 +23,7 @@ public class DeploymentStarter {
   /** Identifies this operator process in deployment rows (crash recovery). */
   public static final String OPERATOR_ID = ManagementFactory.getRuntimeMXBean().getName();
 
+  @Inject OperatorConfig config;
   @Inject DeploymentRecorder recorder;
   @Inject ToolboxProducer toolbox;
   @Inject DeploymentListener listener;
@@ -38,8 +40,11 @@ public class DeploymentStarter {
       Optional<Path> serving,
       Long rollbackOf) {}
 
-  /** {@code <root>/logs/deployments/deploy_<yyyyMMdd_HHmmss>.log}, the seed's name. */
-  static DeploymentLog newLog(DeploySpec spec) {
+  /**
+   * {@code <root>/logs/deployments/deploy_<yyyyMMdd_HHmmss>.log}, the seed's name; rotated by size
+   * ({@code sylvan.logs.*}).
+   */
+  DeploymentLog newLog(DeploySpec spec) {
     Path logFile =
         spec.spec()
             .target()
@@ -47,7 +52,7 @@ public class DeploymentStarter {
             .resolve("logs")
             .resolve("deployments")
             .resolve("deploy_" + LocalDateTime.now().format(LOG_TS) + ".log");
-    return new DeploymentLog(logFile, spec.environment());
+    return new DeploymentLog(logFile, spec.environment(), LogRotation.limits(config.logs()));
   }
 
   DeploymentContext start(Plan plan, DeploymentLog log) {

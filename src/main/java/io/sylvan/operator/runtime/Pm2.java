@@ -114,6 +114,11 @@ public class Pm2 {
     return run(commands.kill(), DEFAULT_TIMEOUT, Map.of(), null);
   }
 
+  /** {@code pm2 reloadLogs}: the daemon reopens the apps' log files at their configured paths. */
+  public CommandResult reloadLogs() {
+    return run(commands.reloadLogs(), DEFAULT_TIMEOUT, Map.of(), null);
+  }
+
   /**
    * The PM2 version, e.g. {@code 7.0.4}. Beware: with a fresh {@code PM2_HOME} even this spawns the
    * daemon (and prints a banner first, which is skipped).

@@ -60,6 +60,11 @@ public final class Pm2Commands {
     return argv("kill");
   }
 
+  /** The daemon reopens every app's log files (after they were renamed by a rotation). */
+  public List<String> reloadLogs() {
+    return argv("reloadLogs");
+  }
+
   public List<String> version() {
     return argv("--version");
   }
