@@ -84,6 +84,12 @@ class GitOpsReconcileTest {
     Thread.sleep(12_000);
     assertThat(deploymentsOf(bad)).isEqualTo(attempts).isEqualTo(1);
     assertThat(servedCommit()).isEqualTo(GitOpsProfile.COMMIT_A);
+    // The runbook's RolledBack row: the ticks since kept Ready on the failure (the loop does not
+    // correct this drift), never DriftDetected; the good release serves healthy.
+    EnvironmentState later = env();
+    assertThat(readyReason()).isEqualTo("RolledBack");
+    assertThat(later.condition("Ready").orElseThrow().status()).isFalse();
+    assertThat(later.health.wire()).isEqualTo("Healthy");
 
     // Alerts: deployment failed and rollback done, each delivered once for this commit, the
     // first attempt (answered 503) retried.
