@@ -163,6 +163,8 @@ mkdir -p "$WORK/data" "$WORK/pm2-home"
   cd "$WORK"
   export SYLVAN_DATA_DIR="$WORK/data"
   export SYLVAN_SPECS_DIRECTORY="$SPECS"
+  # Poll the spec folder every 2 s (default 15 s) so a saved spec is seen within seconds.
+  export SYLVAN_SPECS_POLL_INTERVAL=2s
   export SYLVAN_PM2_HOME="$WORK/pm2-home"
   export SYLVAN_PM2_COMMAND="$PM2"
   export SYLVAN_AUTH_TOKEN="$TOKEN"

@@ -127,9 +127,9 @@ public class Reconciler {
       return inSync(spec, state, obs, target, snapshot.get().revision());
     }
     metrics.drift(env, obs.drift().label());
-    status.drift(env, obs);
+    status.drift(env, obs, target);
     if (target.equals(state.failedCommit)) {
-      String reason = status.stalledOnFailedCommit(env, state);
+      String reason = status.stalledOnFailedCommit(env, state, obs.detail());
       return ReconcileResult.stalled(
           interval,
           reason,

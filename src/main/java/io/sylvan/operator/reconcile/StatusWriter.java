@@ -47,7 +47,12 @@ public class StatusWriter implements DeploymentListener {
           if (type != DeploymentType.ROLLBACK) {
             e.lastAttemptedCommit = commit;
           }
-          e.health = e.health == AppHealth.UNKNOWN ? AppHealth.PROGRESSING : e.health;
+          // Health is the serving release's: Progressing only while nothing serves yet (a first
+          // deployment, or one that puts a missing app back); a serving release keeps its health.
+          e.health =
+              e.health == AppHealth.UNKNOWN || e.health == AppHealth.MISSING
+                  ? AppHealth.PROGRESSING
+                  : e.health;
           // An earlier failure's stall no longer describes the environment once this runs.
           e.markReconciling(Reasons.PROGRESSING, what);
         });
@@ -109,10 +114,15 @@ public class StatusWriter implements DeploymentListener {
     FailureCode code = f.code();
     String stepMessage = f.step() == null ? f.message() : f.step() + ": " + f.message();
     e.sync = SyncStatus.OUT_OF_SYNC;
+    if (e.health == AppHealth.PROGRESSING) {
+      // Nothing was switched: back to what the serving release (if any) was.
+      e.health = e.actualCommit == null ? AppHealth.MISSING : AppHealth.UNKNOWN;
+    }
     switch (code.disposition()) {
       case HALT_TERMINAL -> {
         e.failedCommit = o.commit();
-        e.markNotReady(Reasons.DEPLOYMENT_FAILED, stepMessage);
+        // Ready names the code's reason (PreviewFailed, CommitNotFound...), as the next ticks do.
+        e.markNotReady(code.reason(), stepMessage);
         e.markStalled(
             code.reason(),
             "commit "
@@ -289,7 +299,7 @@ public class StatusWriter implements DeploymentListener {
    * The desired commit failed before: Stalled is kept when it describes this commit's failure, else
    * written anew. Returns the reason of the stall.
    */
-  String stalledOnFailedCommit(String env, EnvironmentState state) {
+  String stalledOnFailedCommit(String env, EnvironmentState state, String detail) {
     String failed = Commits.short12(state.failedCommit, "none");
     String reason =
         state
@@ -303,6 +313,15 @@ public class StatusWriter implements DeploymentListener {
           e.sync = SyncStatus.OUT_OF_SYNC;
           if (!e.condition(Condition.STALLED).map(c -> describes(c, failed)).orElse(false)) {
             e.markStalled(reason, "commit " + failed + " failed before; " + NOT_RETRIED);
+          }
+          // Ready tells why the desired commit does not serve: its failure, not a drift the loop
+          // would correct. The failure's own message is kept while it still says so.
+          boolean readySays =
+              e.condition(Condition.READY)
+                  .map(c -> !c.status() && reason.equals(c.reason()))
+                  .orElse(false);
+          if (!readySays) {
+            e.markNotReady(reason, detail + "; commit " + failed + " failed before, not retried");
           }
         });
     return reason;
@@ -359,13 +378,19 @@ public class StatusWriter implements DeploymentListener {
         });
   }
 
-  void drift(String env, Observation obs) {
+  /**
+   * What serves differs from {@code target}. Ready says DriftDetected only when the loop is about
+   * to correct it: when {@code target} failed before, Ready keeps the failure's reason (written by
+   * {@link #stalledOnFailedCommit}), since that commit is not retried.
+   */
+  void drift(String env, Observation obs, String target) {
     EnvironmentState after =
         write(
             env,
             e -> {
               e.actualCommit = obs.runningCommit().orElse(null);
               e.sync = SyncStatus.OUT_OF_SYNC;
+              boolean failedBefore = target.equals(e.failedCommit);
               switch (obs.drift()) {
                 case NOT_DEPLOYED -> {
                   e.health = AppHealth.MISSING;
@@ -374,9 +399,15 @@ public class StatusWriter implements DeploymentListener {
                 case PROCESS_MISSING, PROCESS_DOWN -> {
                   e.health =
                       obs.drift() == Drift.PROCESS_MISSING ? AppHealth.MISSING : AppHealth.DEGRADED;
-                  e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+                  if (!failedBefore) {
+                    e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+                  }
                 }
-                default -> e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+                default -> {
+                  if (!failedBefore) {
+                    e.markNotReady(Reasons.DRIFT_DETECTED, obs.detail());
+                  }
+                }
               }
             });
     metrics.status(env, after.sync, after.health);

@@ -90,6 +90,23 @@ public final class Redactor {
     return r == null ? null : ABSOLUTE_PATH.matcher(r).replaceAll("<path>");
   }
 
+  /**
+   * Every absolute path in {@code text} (the ones {@link #redactForPublic} hides) replaced by what
+   * {@code each} makes of it; null stays null.
+   */
+  public static String replacePaths(String text, java.util.function.UnaryOperator<String> each) {
+    if (text == null || text.indexOf('/') < 0) {
+      return text;
+    }
+    java.util.regex.Matcher m = ABSOLUTE_PATH.matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(each.apply(m.group())));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
   /** The pattern rules alone: URL credentials and {@code password=} parameters. */
   public static String patterns(String text) {
     if (text == null) {

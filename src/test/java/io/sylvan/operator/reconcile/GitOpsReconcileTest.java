@@ -91,6 +91,12 @@ class GitOpsReconcileTest {
         .isGreaterThanOrEqualTo(2);
     assertThat(metric("sylvan_drift_detected_total", "kind=\"commit\"") - commitDrifts)
         .isEqualTo(1);
+    // The runbook's RolledBack row: the ticks since kept Ready on the failure (the loop does not
+    // correct this drift), never DriftDetected; the good release serves healthy.
+    EnvironmentState later = env();
+    assertThat(readyReason()).isEqualTo("RolledBack");
+    assertThat(later.condition("Ready").orElseThrow().status()).isFalse();
+    assertThat(later.health.wire()).isEqualTo("Healthy");
 
     // Alerts: deployment failed and rollback done, each delivered once for this commit, the
     // first attempt (answered 503) retried.
