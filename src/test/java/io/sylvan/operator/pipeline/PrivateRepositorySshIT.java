@@ -173,15 +173,7 @@ class PrivateRepositorySshIT {
         .contains("Host key verification failed");
     recorded.add(r.message());
 
-    GitSpecSource specs =
-        new GitSpecSource(
-            server.url(appBare),
-            "main",
-            ".",
-            data.resolve("spec-checkout"),
-            Duration.ofSeconds(60),
-            new SpecParser(),
-            transport);
+    GitSpecSource specs = specSource(transport);
     assertThatThrownBy(specs::load)
         .isInstanceOf(SpecSourceException.class)
         .hasMessageContaining("is not in " + knownHosts)
@@ -210,15 +202,7 @@ class PrivateRepositorySshIT {
     assertThat(ran).as("git must not run with such a key").isEmpty();
     assertThat(data.resolve("mirrors/app.git")).doesNotExist();
 
-    GitSpecSource specs =
-        new GitSpecSource(
-            server.url(appBare),
-            "main",
-            ".",
-            data.resolve("spec-checkout"),
-            Duration.ofSeconds(60),
-            new SpecParser(),
-            transport);
+    GitSpecSource specs = specSource(transport);
     assertThatThrownBy(specs::load)
         .isInstanceOf(SpecSourceException.class)
         .hasMessageContaining("has mode 0644")
@@ -291,5 +275,17 @@ class PrivateRepositorySshIT {
             root: /srv/sylvan/production
         """
         .formatted(repository, commit);
+  }
+
+  /** The spec source an operator would build for the app's repository on the test's sshd. */
+  private GitSpecSource specSource(GitTransport transport) {
+    return new GitSpecSource(
+        server.url(appBare),
+        "main",
+        ".",
+        data.resolve("spec-checkout"),
+        Duration.ofSeconds(60),
+        new SpecParser(),
+        transport);
   }
 }
