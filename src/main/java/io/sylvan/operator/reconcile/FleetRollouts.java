@@ -50,6 +50,13 @@ public class FleetRollouts {
   /** How soon a waiting node asks again; a fleet notify wakes it sooner. */
   static final Duration SOON = Duration.ofSeconds(1);
 
+  /**
+   * How early a healthy node looks again before its minHealthyTime ends: its reconcile (observe,
+   * health check) runs in that second and it waits out the rest in place, so the next wave opens
+   * when the time is up rather than one reconcile after it.
+   */
+  static final Duration EARLY = Duration.ofSeconds(1);
+
   @Inject RolloutStore store;
   @Inject NodeRegistry node;
   @Inject StatusWriter status;
@@ -218,7 +225,7 @@ public class FleetRollouts {
       RolloutStep healthy = store.healthy(r.id(), me);
       if (healthy.decision() == RolloutStep.Decision.PROCEED
           || healthy.decision() == RolloutStep.Decision.REVERT) {
-        return sooner(result, healthy.retryAfter());
+        return sooner(result, early(healthy.retryAfter()));
       }
       return result;
     }
@@ -352,13 +359,41 @@ public class FleetRollouts {
                 : admitted;
           }
           case UPDATING -> store.healthy(r.id(), me);
-          case HEALTHY -> store.stable(r.id(), me);
+          case HEALTHY -> stableOnTime(r.id(), me);
           default -> null;
         };
     if (step == null || step.decision() == RolloutStep.Decision.DONE) {
       return Optional.empty();
     }
-    return Optional.of(soon(step.retryAfter()));
+    // PROCEED: healthy, minHealthyTime runs; a WAIT with time left: it still runs. Other waits
+    // (an earlier wave) are woken by a notify.
+    boolean timed =
+        step.decision() == RolloutStep.Decision.PROCEED
+            || (step.decision() == RolloutStep.Decision.WAIT
+                && step.retryAfter().compareTo(Duration.ZERO) > 0);
+    return Optional.of(timed ? early(step.retryAfter()) : soon(step.retryAfter()));
+  }
+
+  /** healthy -> stable; when at most {@link #EARLY} is left, waits it out here and asks again. */
+  private RolloutStep stableOnTime(long rolloutId, String me) throws SQLException {
+    RolloutStep step = store.stable(rolloutId, me);
+    Duration left = step.retryAfter();
+    if (step.decision() != RolloutStep.Decision.WAIT || left.compareTo(EARLY) > 0) {
+      return step;
+    }
+    try {
+      Thread.sleep(left.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return step;
+    }
+    return store.stable(rolloutId, me);
+  }
+
+  /** Look again {@link #EARLY} before {@code left} runs out (not sooner than 100 ms). */
+  static Duration early(Duration left) {
+    Duration d = left.minus(EARLY);
+    return d.compareTo(Duration.ofMillis(100)) > 0 ? d : Duration.ofMillis(100);
   }
 
   /** Any agent may fail nodes whose lease expired mid-update; cheap, every few seconds. */
@@ -500,6 +535,6 @@ public class FleetRollouts {
     if (r.kind() != ReconcileResult.Kind.REQUEUE || r.requeueAfter().compareTo(after) <= 0) {
       return r;
     }
-    return new ReconcileResult(r.kind(), soon(after), r.reason(), r.message());
+    return new ReconcileResult(r.kind(), after, r.reason(), r.message());
   }
 }

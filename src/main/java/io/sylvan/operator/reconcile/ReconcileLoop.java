@@ -15,9 +15,16 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -39,9 +46,21 @@ public class ReconcileLoop {
   @Inject FleetEvents fleetEvents;
 
   private final ExecutorService workers = WorkerPools.daemonPool("sylvan-reconcile");
+  private final ScheduledExecutorService timers =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "sylvan-reconcile-timer");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Map<String, ScheduledFuture<?>> wakes = new ConcurrentHashMap<>();
   private final WorkQueue queue =
       new WorkQueue(
-          workers, Clock.systemUTC(), (env, r) -> reconciler.reconcile(env, r), this::retrying);
+          workers,
+          Clock.systemUTC(),
+          (env, r) -> reconciler.reconcile(env, r),
+          this::retrying,
+          this::wakeAfter);
   private volatile Instant lastTick = Instant.now();
   private volatile boolean stopping;
   private final AtomicBoolean polling = new AtomicBoolean();
@@ -57,6 +76,7 @@ public class ReconcileLoop {
   void onStop(@Observes ShutdownEvent ev) {
     stopping = true;
     queue.stop();
+    timers.shutdownNow();
     WorkerPools.stop(workers, "a reconcile");
   }
 
@@ -98,6 +118,31 @@ public class ReconcileLoop {
       }
     }
     submitDue();
+  }
+
+  /**
+   * A requeue runs on time instead of at the next tick (up to one tick late): the next wave of a
+   * rollout opens within the second its minHealthyTime ends. The tick stays the fallback.
+   */
+  private void wakeAfter(String env, Duration after) {
+    if (stopping) {
+      return;
+    }
+    // A few ms past the due instant, so the queue sees it due.
+    ScheduledFuture<?> next =
+        timers.schedule(
+            () -> {
+              Optional<SpecSnapshot> snapshot = poller.current();
+              if (!stopping && snapshot.isPresent() && snapshot.get().valid().containsKey(env)) {
+                queue.submitDue(List.of(env));
+              }
+            },
+            after.toMillis() + 5,
+            TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> before = wakes.put(env, next);
+    if (before != null) {
+      before.cancel(false);
+    }
   }
 
   /** Reconciles every environment whose requeue time came. */

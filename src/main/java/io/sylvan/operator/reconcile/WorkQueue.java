@@ -36,10 +36,21 @@ public class WorkQueue {
     void retrying(String env, ReconcileResult result, Duration delay);
   }
 
+  /**
+   * Asked to call {@link #submitDue} for an environment {@code after} from now, when it is due
+   * again, so a short requeue (a rollout's minHealthyTime, a wave opening) is not rounded up to the
+   * loop's tick. A later call for the same environment replaces the earlier one.
+   */
+  @FunctionalInterface
+  public interface Waker {
+    void wakeAfter(String env, Duration after);
+  }
+
   private final Executor executor;
   private final Clock clock;
   private final Runner runner;
   private final RetryListener retries;
+  private final Waker waker;
 
   // All guarded by this queue's monitor; never held while a run or a listener runs.
   private final Map<String, Instant> due = new HashMap<>();
@@ -49,10 +60,16 @@ public class WorkQueue {
   private boolean stopping;
 
   public WorkQueue(Executor executor, Clock clock, Runner runner, RetryListener retries) {
+    this(executor, clock, runner, retries, (env, after) -> {});
+  }
+
+  public WorkQueue(
+      Executor executor, Clock clock, Runner runner, RetryListener retries, Waker waker) {
     this.executor = executor;
     this.clock = clock;
     this.runner = runner;
     this.retries = retries;
+    this.waker = waker;
   }
 
   /**
@@ -149,6 +166,7 @@ public class WorkQueue {
         retries.retrying(env, result, after);
       }
       setDue(env, after);
+      waker.wakeAfter(env, after);
     } catch (RuntimeException e) {
       LOG.errorf(e, "reconcile of %s", env);
       setDue(env, Backoff.INITIAL);

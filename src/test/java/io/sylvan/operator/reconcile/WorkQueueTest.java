@@ -73,6 +73,7 @@ class WorkQueueTest {
   private final List<Run> runs = new ArrayList<>();
   private final List<Retry> retries = new ArrayList<>();
   private final Deque<ReconcileResult> results = new ArrayDeque<>();
+  private final List<String> wakes = new ArrayList<>();
 
   private final WorkQueue queue =
       new WorkQueue(
@@ -86,7 +87,8 @@ class WorkQueueTest {
             }
             return r;
           },
-          (env, result, delay) -> retries.add(new Retry(env, result.message(), delay)));
+          (env, result, delay) -> retries.add(new Retry(env, result.message(), delay)),
+          (env, after) -> wakes.add(env + " in " + after));
 
   private static ReconcileResult requeue() {
     return new ReconcileResult(ReconcileResult.Kind.REQUEUE, INTERVAL, "Succeeded", "in sync");
@@ -134,6 +136,21 @@ class WorkQueueTest {
     queue.submitDue(List.of("prod"));
     assertThat(executor.pending).hasSize(1);
     assertThat(runs).hasSize(1);
+  }
+
+  @Test
+  void theWakerIsAskedToComeBackWhenEachRunSaysItIsDueAgain() {
+    results.add(
+        new ReconcileResult(
+            ReconcileResult.Kind.REQUEUE, Duration.ofMillis(300), "RolloutWaiting", "wave 1"));
+    results.add(retry());
+    queue.submitDue(List.of("prod"));
+    executor.runNext();
+    clock.now = T0.plus(Duration.ofMillis(300));
+    queue.submitDue(List.of("prod"));
+    executor.runNext();
+
+    assertThat(wakes).containsExactly("prod in PT0.3S", "prod in PT5S");
   }
 
   @Test
