@@ -617,7 +617,7 @@ class UpdatePipelineTest {
   }
 
   static final java.util.regex.Pattern PM2_DAEMON_TITLE =
-      java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+)\\)$");
+      java.util.regex.Pattern.compile("^PM2 v\\S+: God Daemon \\((.+?)\\)?$");
 
   /** Where PM2 keeps its daemon when no PM2_HOME is set: ~/.pm2, by $HOME and by Java. */
   static Set<String> usersPm2Homes() {
@@ -652,7 +652,10 @@ class UpdatePipelineTest {
           String title = Files.readString(proc.resolve("cmdline")).replace('\0', ' ').strip();
           var m = PM2_DAEMON_TITLE.matcher(title);
           if (m.matches()) {
-            homes.put(Long.parseLong(proc.getFileName().toString()), m.group(1));
+            // Linux cuts a process title to the length of the original command line, so a long
+            // PM2_HOME is cut off in the title; the daemon's environment has it whole.
+            String home = environ(proc).getOrDefault("PM2_HOME", m.group(1));
+            homes.put(Long.parseLong(proc.getFileName().toString()), home);
           }
         } catch (IOException e) {
           // the process ended meanwhile
@@ -660,6 +663,21 @@ class UpdatePipelineTest {
       }
     }
     return homes;
+  }
+
+  private static Map<String, String> environ(Path proc) {
+    Map<String, String> env = new java.util.HashMap<>();
+    try {
+      for (String entry : Files.readString(proc.resolve("environ")).split("\0")) {
+        int eq = entry.indexOf('=');
+        if (eq > 0) {
+          env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      // another user's process, or it ended meanwhile: the title is all there is
+    }
+    return env;
   }
 
   /** Builds the fixture's stand-in build cache in a release has seen. */

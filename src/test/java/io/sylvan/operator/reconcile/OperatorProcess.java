@@ -77,6 +77,8 @@ public final class OperatorProcess implements AutoCloseable {
             "-XX:ReservedCodeCacheSize=24m",
             "-XX:MaxMetaspaceSize=128m",
             "-Xss256k",
+            // the run's own temp dir (under target/, emptied at the end), never the machine's /tmp
+            "-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"),
             "-jar"));
     cmd.add(jar);
     try {
@@ -90,6 +92,7 @@ public final class OperatorProcess implements AutoCloseable {
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().clear();
       pb.environment().putAll(env);
+      pb.environment().putIfAbsent("TMPDIR", System.getProperty("java.io.tmpdir"));
       process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
