@@ -3,6 +3,7 @@ package io.sylvan.operator.observe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.runtime.Commits;
+import io.sylvan.operator.runtime.WorkerPools;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -51,13 +51,7 @@ public class Notifier {
   private final Set<String> sent = ConcurrentHashMap.newKeySet();
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final ScheduledExecutorService executor =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "sylvan-notifier");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService executor = WorkerPools.daemonTimer("sylvan-notifier");
 
   /** Queues an alert unless the same one was sent for this commit already. */
   public void notify(Event event, String environment, String commit, String message) {

@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,13 +45,7 @@ public class ReconcileLoop {
   @Inject FleetEvents fleetEvents;
 
   private final ExecutorService workers = WorkerPools.daemonPool("sylvan-reconcile");
-  private final ScheduledExecutorService timers =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "sylvan-reconcile-timer");
-            t.setDaemon(true);
-            return t;
-          });
+  private final ScheduledExecutorService timers = WorkerPools.daemonTimer("sylvan-reconcile-timer");
   private final Map<String, ScheduledFuture<?>> wakes = new ConcurrentHashMap<>();
   private final WorkQueue queue =
       new WorkQueue(

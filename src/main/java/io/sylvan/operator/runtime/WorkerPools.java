@@ -3,6 +3,7 @@ package io.sylvan.operator.runtime;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
@@ -30,6 +31,16 @@ public final class WorkerPools {
     return Executors.newCachedThreadPool(
         r -> {
           Thread t = new Thread(r, prefix + "-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** One daemon thread named {@code name} that runs timed tasks. */
+  public static ScheduledExecutorService daemonTimer(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, name);
           t.setDaemon(true);
           return t;
         });
