@@ -359,9 +359,11 @@ own() {
 }
 
 # 3. Folders. The application and the config are root's (the service cannot change
-#    them); the data dir and the target roots are the service user's.
+#    them); the data dir and the target roots are the service user's. The config folder is
+#    world-readable because the service reads deploy-specs/ in it; its secrets are in
+#    operator.env (mode 600, read by systemd as root).
 run install -d -m 0755 "$APP_DIR"
-run install -d -m 0750 "$CONF_DIR"
+run install -d -m 0755 "$CONF_DIR"
 run install -d -m 0755 "$SPECS_DIR"
 run install -d -m 0750 "$DATA_DIR"
 run install -d -m 0750 "$SRV_DIR"

@@ -50,7 +50,8 @@ class InstallScriptTest {
         .contains("dry run")
         .contains("useradd --system")
         .contains("+ install -d -m 0755 " + p + "/opt/sylvan-operator")
-        .contains("+ install -d -m 0750 " + p + "/etc/sylvan-operator")
+        // The service user reads deploy-specs/ in it; the secrets file is 600.
+        .contains("+ install -d -m 0755 " + p + "/etc/sylvan-operator")
         .contains("+ install -d -m 0750 " + p + "/var/lib/sylvan-operator")
         .contains("+ install -d -m 0750 " + p + "/srv/sylvan")
         .contains("quarkus-run.jar " + p + "/opt/sylvan-operator/")
