@@ -2,7 +2,6 @@ package io.sylvan.operator.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,10 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -62,7 +59,7 @@ public class Git {
    */
   public void ensureMirror(String repositoryUrlOrPath, Path mirrorDir, Duration timeout) {
     transport.check();
-    List<String> secrets = new ArrayList<>(urlSecrets(repositoryUrlOrPath));
+    List<String> secrets = new ArrayList<>(GitTransport.urlSecrets(repositoryUrlOrPath));
     secrets.addAll(transport.secrets());
     try {
       fetchMirror(repositoryUrlOrPath, mirrorDir, timeout, secrets);
@@ -230,34 +227,6 @@ public class Git {
         .removeEnv(transport.envToRemove().toArray(String[]::new))
         // Inherited from a git hook or shell, these would silently redirect every command.
         .removeEnv("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY");
-  }
-
-  /** The userinfo of a URL (and its password part) so the runner masks them in all output. */
-  static List<String> urlSecrets(String url) {
-    List<String> secrets = new ArrayList<>();
-    Matcher m = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://([^/@\\s]+)@").matcher(url);
-    if (m.find()) {
-      String userInfo = m.group(2);
-      if (m.group(1).toLowerCase(Locale.ROOT).contains("ssh") && !userInfo.contains(":")) {
-        // ssh://deploy@host: a login name, not a secret; masking it would mask every "deploy".
-        return secrets;
-      }
-      secrets.add(userInfo);
-      int colon = userInfo.indexOf(':');
-      if (colon >= 0) {
-        secrets.add(userInfo.substring(colon + 1));
-      }
-      try {
-        // git may print the percent-decoded form.
-        String decoded = URI.create(url).getUserInfo();
-        if (decoded != null) {
-          secrets.add(decoded);
-        }
-      } catch (IllegalArgumentException ignored) {
-        // Not a URI java understands; the raw form is masked anyway.
-      }
-    }
-    return secrets;
   }
 
   private static void requireObjectId(String sha) {

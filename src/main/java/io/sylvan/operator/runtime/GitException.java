@@ -4,10 +4,10 @@ package io.sylvan.operator.runtime;
 public class GitException extends RuntimeException {
 
   public GitException(String message) {
-    super(Git.redactUrls(message));
+    super(Redactor.patterns(message));
   }
 
   public GitException(String message, Throwable cause) {
-    super(Git.redactUrls(message), cause);
+    super(Redactor.patterns(message), cause);
   }
 }

@@ -1,6 +1,7 @@
 package io.sylvan.operator.runtime;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -178,7 +180,7 @@ public final class GitTransport {
     try {
       List<String> secrets = new ArrayList<>();
       for (String line : Files.readAllLines(credentialsFile.get(), StandardCharsets.UTF_8)) {
-        secrets.addAll(Git.urlSecrets(line.strip()));
+        secrets.addAll(urlSecrets(line.strip()));
       }
       return secrets;
     } catch (IOException e) {
@@ -341,5 +343,33 @@ public final class GitTransport {
         + ", credentialsFile="
         + credentialsFile.map(Path::toString).orElse("none")
         + "]";
+  }
+
+  /** The userinfo of a URL (and its password part) so the runner masks them in all output. */
+  static List<String> urlSecrets(String url) {
+    List<String> secrets = new ArrayList<>();
+    Matcher m = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://([^/@\\s]+)@").matcher(url);
+    if (m.find()) {
+      String userInfo = m.group(2);
+      if (m.group(1).toLowerCase(Locale.ROOT).contains("ssh") && !userInfo.contains(":")) {
+        // ssh://deploy@host: a login name, not a secret; masking it would mask every "deploy".
+        return secrets;
+      }
+      secrets.add(userInfo);
+      int colon = userInfo.indexOf(':');
+      if (colon >= 0) {
+        secrets.add(userInfo.substring(colon + 1));
+      }
+      try {
+        // git may print the percent-decoded form.
+        String decoded = URI.create(url).getUserInfo();
+        if (decoded != null) {
+          secrets.add(decoded);
+        }
+      } catch (IllegalArgumentException ignored) {
+        // Not a URI java understands; the raw form is masked anyway.
+      }
+    }
+    return secrets;
   }
 }

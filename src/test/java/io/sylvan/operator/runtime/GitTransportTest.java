@@ -243,10 +243,10 @@ class GitTransportTest {
 
   @Test
   void anSshLoginNameIsNotMaskedButAnHttpsTokenAlwaysIs() {
-    assertThat(Git.urlSecrets("ssh://deploy@git.example.com/app.git")).isEmpty();
-    assertThat(Git.urlSecrets("ssh://deploy:hunter22@git.example.com/app.git"))
+    assertThat(GitTransport.urlSecrets("ssh://deploy@git.example.com/app.git")).isEmpty();
+    assertThat(GitTransport.urlSecrets("ssh://deploy:hunter22@git.example.com/app.git"))
         .contains("hunter22");
-    assertThat(Git.urlSecrets("https://ghp_TOKENVALUE@github.com/acme/app.git"))
+    assertThat(GitTransport.urlSecrets("https://ghp_TOKENVALUE@github.com/acme/app.git"))
         .contains("ghp_TOKENVALUE");
   }
 
