@@ -100,9 +100,9 @@ public interface OperatorConfig {
   interface Deploy {
     /**
      * Install, build, migrations, the pre-traffic preview and the boot and warm-up of new workers
-     * run at the lowest CPU priority the host offers ({@code SCHED_IDLE}, else nice 19) and idle
-     * I/O priority, so that on a small VM the serving workers keep the CPU. {@code false} runs them
-     * at normal priority: for comparison, or a host where idle work starves for too long.
+     * run at nice 10 and the lowest best-effort I/O priority, so that on a small VM the serving
+     * workers keep most of the CPU and the work still finishes on a busy host. {@code false} runs
+     * them at normal priority, for comparison.
      */
     @WithDefault("true")
     boolean idlePriority();

@@ -6,37 +6,43 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Command lines that run work which serves no user (install, build, migrations, the pre-traffic
- * preview) at the lowest CPU and I/O priority the host offers, so that the serving workers keep the
- * CPU on a small VM. The builders are pure; {@link #probe()} finds out once what this host allows.
- * The operator's switch ({@code sylvan.deploy.idle-priority}) turns the lowering off.
+ * preview) at a lower CPU and I/O priority than the serving workers, so that on a small VM the
+ * serving workers keep most of the CPU, yet the work still finishes when the host is busy. The
+ * builders are pure; {@link #probe()} finds out once what this host allows. The operator's switch
+ * ({@code sylvan.deploy.idle-priority}) turns the lowering off.
  */
 public final class IdlePriority {
 
+  /**
+   * The nice value of deployment work. Not 19 and not {@code SCHED_IDLE}: next to processes that
+   * keep every core busy, a {@code SCHED_IDLE} {@code npm ci} made no progress in 300 s and timed
+   * out (NextZeroDowntimeTest next to two CPU-bound processes, 2026-12-03). At nice 10 (CFS weight
+   * 110 against 1024 at nice 0) it gets about a tenth of a core that a serving worker wants, and
+   * the whole core when the workers are idle.
+   */
+  public static final int NICE = 10;
+
   /** What the host lets an unprivileged process do to itself. */
-  public record Support(boolean chrtIdle, boolean ioniceIdle, boolean setsid) {}
+  public record Support(boolean ionice, boolean setsid) {}
 
   private static volatile Support probed;
 
   private IdlePriority() {}
 
   /**
-   * {@code argv} at {@code SCHED_IDLE} ({@code chrt --idle 0}) or else nice 19, with idle I/O
-   * priority ({@code ionice -c 3}) when available; unchanged when {@code enabled} is false. Each
-   * tool execs the next in place, so the command keeps the pid its runner started (a timeout kills
-   * its tree from there) and the group of its caller.
+   * {@code argv} at nice {@value #NICE} ({@code nice -n 10}) with the lowest best-effort I/O
+   * priority ({@code ionice -c 2 -n 7}, not the idle class, which starves the same way) when
+   * available; unchanged when {@code enabled} is false. Each tool execs the next in place, so the
+   * command keeps the pid its runner started (a timeout kills its tree from there) and the group of
+   * its caller.
    */
   public static List<String> lowest(List<String> argv, Support support, boolean enabled) {
     if (!enabled) {
       return List.copyOf(argv);
     }
-    List<String> out = new ArrayList<>();
-    if (support.chrtIdle()) {
-      out.addAll(List.of("chrt", "--idle", "0"));
-    } else {
-      out.addAll(List.of("nice", "-n", "19"));
-    }
-    if (support.ioniceIdle()) {
-      out.addAll(List.of("ionice", "-c", "3"));
+    List<String> out = new ArrayList<>(List.of("nice", "-n", Integer.toString(NICE)));
+    if (support.ionice()) {
+      out.addAll(List.of("ionice", "-c", "2", "-n", "7"));
     }
     out.addAll(argv);
     return List.copyOf(out);
@@ -68,7 +74,7 @@ public final class IdlePriority {
     if (!enabled) {
       return "normal priority (sylvan.deploy.idle-priority=false)";
     }
-    return (s.chrtIdle() ? "SCHED_IDLE" : "nice 19") + (s.ioniceIdle() ? ", idle I/O" : "");
+    return "nice " + NICE + (s.ionice() ? ", lowest best-effort I/O" : "");
   }
 
   /** {@code kill -KILL -- -<pgid>}: every process of the group, children included. */
@@ -85,8 +91,7 @@ public final class IdlePriority {
     if (s == null) {
       s =
           new Support(
-              works(List.of("chrt", "--idle", "0", "true")),
-              works(List.of("ionice", "-c", "3", "true")),
+              works(List.of("ionice", "-c", "2", "-n", "7", "true")),
               works(List.of("setsid", "true")));
       probed = s;
     }
