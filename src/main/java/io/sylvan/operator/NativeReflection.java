@@ -8,7 +8,9 @@ import io.sylvan.operator.api.EnvironmentStatus;
 import io.sylvan.operator.api.GitHookResource;
 import io.sylvan.operator.api.RolloutView;
 import io.sylvan.operator.api.StatusResponse;
+import io.sylvan.operator.api.StatusService;
 import io.sylvan.operator.fleet.NodeInfo;
+import io.sylvan.operator.observe.EventData;
 import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.AppHealth;
@@ -67,6 +69,15 @@ import io.sylvan.operator.state.Trigger;
       EnvironmentResource.Accepted.class,
       GitHookResource.HookAccepted.class,
       NodeInfo.class,
+      StatusService.LogLocation.class,
+      // The data of the live events (GET /events), serialized by the event bus.
+      EventData.DeploymentStarted.class,
+      EventData.StepStarted.class,
+      EventData.StepFinished.class,
+      EventData.HealthChecked.class,
+      EventData.DeploymentFinished.class,
+      EventData.ConditionChanged.class,
+      EventData.DriftDetected.class,
       // JSON written by the pipeline (health log) and stored with each environment.
       HealthReport.class,
       HealthReport.Metrics.class,

@@ -1,7 +1,10 @@
 package io.sylvan.operator.api;
 
+import io.sylvan.operator.config.OperatorSecrets;
+import io.sylvan.operator.pipeline.LogFiles;
 import io.sylvan.operator.spec.NodeNames;
 import io.sylvan.operator.state.DeploymentStatus;
+import io.sylvan.operator.state.LocalNode;
 import io.sylvan.operator.state.WireEnum;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -10,6 +13,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -28,6 +32,8 @@ public class DeploymentResource {
   static final int MAX_LIMIT = 500;
 
   @Inject StatusService status;
+  @Inject LocalNode local;
+  @Inject OperatorSecrets secrets;
 
   @GET
   @Operation(
@@ -64,15 +70,53 @@ public class DeploymentResource {
   @Path("/{id}")
   @Operation(summary = "One deployment with its steps and health check results")
   public DeploymentView one(@PathParam("id") String idParam) {
-    long id;
-    try {
-      id = Long.parseLong(idParam);
-    } catch (NumberFormatException e) {
-      throw ApiException.notFound("no deployment with id '" + idParam + "'");
-    }
+    long id = id(idParam);
     return status
         .deployment(id)
         .orElseThrow(() -> ApiException.notFound("no deployment with id " + id));
+  }
+
+  @GET
+  @Path("/{id}/log")
+  @Produces(MediaType.TEXT_PLAIN)
+  @Operation(
+      summary =
+          "The deploy log of one deployment (redacted when written; an automatic rollback shares"
+              + " the log of the deployment it rolled back), as plain text")
+  public String log(@PathParam("id") String idParam) {
+    long id = id(idParam);
+    StatusService.LogLocation where =
+        status
+            .logLocation(id)
+            .orElseThrow(() -> ApiException.notFound("no deployment with id " + id));
+    if (!where.node().equals(local.name())) {
+      throw ApiException.notFound(
+          "the log of deployment " + id + " is on node " + where.node() + "; ask its operator");
+    }
+    if (where.file() == null) {
+      throw ApiException.notFound("deployment " + id + " has no deploy log");
+    }
+    try {
+      // Written redacted by the run's redactor; the operator's secrets are masked again here.
+      java.nio.file.Path file = java.nio.file.Path.of(where.file());
+      if (!java.nio.file.Files.exists(file)) {
+        throw ApiException.notFound(
+            "the deploy log of deployment "
+                + id
+                + " is no longer on disk (older than sylvan.logs.max-age)");
+      }
+      return secrets.redactor().redact(LogFiles.readWithRotated(file));
+    } catch (IOException e) {
+      throw ApiException.notFound("the deploy log of deployment " + id + " cannot be read");
+    }
+  }
+
+  private static long id(String idParam) {
+    try {
+      return Long.parseLong(idParam);
+    } catch (NumberFormatException e) {
+      throw ApiException.notFound("no deployment with id '" + idParam + "'");
+    }
   }
 
   private static DeploymentStatus parseStatus(String value) {

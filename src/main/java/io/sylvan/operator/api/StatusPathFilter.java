@@ -2,10 +2,8 @@ package io.sylvan.operator.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.runtime.JsonTexts;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import jakarta.inject.Inject;
@@ -15,7 +13,6 @@ import jakarta.ws.rs.container.ContainerResponseFilter;
 import jakarta.ws.rs.ext.Provider;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,19 +69,6 @@ public class StatusPathFilter implements ContainerResponseFilter {
   }
 
   static JsonNode scrub(JsonNode node, StatusPaths paths) {
-    if (node.isTextual()) {
-      return TextNode.valueOf(paths.text(node.textValue()));
-    }
-    if (node instanceof ObjectNode o) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> f = it.next();
-        f.setValue(scrub(f.getValue(), paths));
-      }
-    } else if (node instanceof ArrayNode a) {
-      for (int i = 0; i < a.size(); i++) {
-        a.set(i, scrub(a.get(i), paths));
-      }
-    }
-    return node;
+    return JsonTexts.map(node, paths::text);
   }
 }

@@ -51,6 +51,13 @@ public class StatusService {
         .toList();
   }
 
+  /** Where a deployment's deploy log was written: its node and file (null when it had none). */
+  public record LogLocation(String node, String file) {}
+
+  public Optional<LogLocation> logLocation(long id) {
+    return Deployment.<Deployment>findByIdOptional(id).map(d -> new LogLocation(d.node, d.logFile));
+  }
+
   public Optional<DeploymentView> deployment(long id) {
     return Deployment.<Deployment>findByIdOptional(id)
         .map(

@@ -74,6 +74,24 @@ public interface OperatorConfig {
 
   Logs logs();
 
+  /** The live events of {@code GET /events} (docs/events.md). */
+  Events events();
+
+  /** The live events: what is kept for clients that reconnect, and how a connection is kept. */
+  interface Events {
+    /** Events kept for replay to a client that reconnects with {@code Last-Event-ID}. */
+    @WithDefault("1000")
+    int buffer();
+
+    /** Events one client may have waiting; a client further behind is disconnected. */
+    @WithDefault("256")
+    int subscriberQueue();
+
+    /** How often an idle connection gets a comment line, so proxies keep it open. */
+    @WithDefault("15s")
+    Duration keepAlive();
+  }
+
   /**
    * Rotation of each environment's {@code <root>/logs}: the deploy logs, the health-check logs and
    * PM2's {@code pm2-out.log}/{@code pm2-error.log} (docs/operations.md#log-rotation).

@@ -1,7 +1,10 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.spec.DeploySpec;
+import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.DeploymentType;
 import io.sylvan.operator.state.EnvironmentLock;
 import io.sylvan.operator.state.EnvironmentService;
@@ -13,6 +16,7 @@ import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +42,7 @@ public class DeploymentRunner {
   @Inject LocalNode node;
   @Inject OperatorMetrics metrics;
   @Inject DeploymentListener listener;
+  @Inject Events events;
 
   /** The environment is being deployed by another run (here or in another operator instance). */
   public static class BusyException extends Exception {
@@ -138,12 +143,51 @@ public class DeploymentRunner {
     long t0 = System.nanoTime();
     DeploymentOutcome outcome = run(prepared);
     listener.finished(outcome);
+    publishFinished(prepared.context(), outcome);
     metrics.deployment(
         prepared.context().environment(),
         outcome.result().name().toLowerCase(Locale.ROOT),
         outcome.result() == DeploymentOutcome.Result.SUCCEEDED,
         Duration.ofNanos(System.nanoTime() - t0));
     return outcome;
+  }
+
+  /**
+   * The live events of a run's end, from its outcome: an automatic rollback's deployment first,
+   * then the run's own with its final status (rolled_back once its rollback succeeded).
+   */
+  private void publishFinished(DeploymentContext ctx, DeploymentOutcome o) {
+    DeploymentOutcome.Rollback rb = o.rollback();
+    if (rb != null) {
+      events.publish(
+          new EventData.DeploymentFinished(
+              rb.deploymentId(),
+              o.environment(),
+              node.name(),
+              rb.commit(),
+              (rb.succeeded() ? DeploymentStatus.SUCCESS : DeploymentStatus.FAILED).wire(),
+              starter.finishedMillis(rb.deploymentId()),
+              rb.failure() == null ? null : rb.failure().step(),
+              rb.failure() == null ? null : rb.failure().message(),
+              Instant.now()));
+    }
+    DeploymentStatus status =
+        switch (o.result()) {
+          case SUCCEEDED, FORCED -> DeploymentStatus.SUCCESS;
+          case ROLLED_BACK -> DeploymentStatus.ROLLED_BACK;
+          case HALTED, ROLLBACK_FAILED, FAILED -> DeploymentStatus.FAILED;
+        };
+    events.publish(
+        new EventData.DeploymentFinished(
+            o.deploymentId(),
+            o.environment(),
+            node.name(),
+            o.commit(),
+            status.wire(),
+            starter.finishedMillis(o.deploymentId()),
+            o.failure() == null ? null : o.failure().step(),
+            ctx.log().redacted(o.message()),
+            Instant.now()));
   }
 
   private DeploymentOutcome run(PreparedDeployment prepared) {

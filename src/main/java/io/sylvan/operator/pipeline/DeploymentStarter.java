@@ -1,6 +1,8 @@
 package io.sylvan.operator.pipeline;
 
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentRecorder;
@@ -10,9 +12,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Creates a deployment row and its context, and tells the listener a run starts. */
 @ApplicationScoped
@@ -27,6 +32,10 @@ public class DeploymentStarter {
   @Inject DeploymentRecorder recorder;
   @Inject ToolboxProducer toolbox;
   @Inject DeploymentListener listener;
+  @Inject Events events;
+
+  /** Start times of the runs not yet finished, for the duration in their finished event. */
+  private final Map<Long, Long> startedNanos = new ConcurrentHashMap<>();
 
   /** What one deployment row describes, before it runs. */
   record Plan(
@@ -55,6 +64,12 @@ public class DeploymentStarter {
     return new DeploymentLog(logFile, spec.environment(), LogRotation.limits(config.logs()));
   }
 
+  /** Milliseconds since deployment {@code id} started here (null when unknown); forgets it. */
+  Long finishedMillis(long id) {
+    Long t0 = startedNanos.remove(id);
+    return t0 == null ? null : (System.nanoTime() - t0) / 1_000_000;
+  }
+
   DeploymentContext start(Plan plan, DeploymentLog log) {
     DeploySpec spec = plan.spec();
     listener.started(spec.environment(), plan.type(), plan.commit());
@@ -73,6 +88,16 @@ public class DeploymentStarter {
     d.rollbackOf = plan.rollbackOf();
     d.operatorId = OPERATOR_ID;
     long id = recorder.start(d);
+    startedNanos.put(id, System.nanoTime());
+    events.publish(
+        new EventData.DeploymentStarted(
+            id,
+            d.environment,
+            d.node,
+            d.gitCommit,
+            d.type.wire(),
+            d.trigger == null ? null : d.trigger.wire(),
+            Instant.now()));
     return new DeploymentContext(
         spec,
         plan.commit(),

@@ -60,6 +60,25 @@ public final class LogFiles {
     }
   }
 
+  /**
+   * The whole text of a log: its rotated files oldest first ({@code name.<n>} .. {@code name.1}),
+   * then {@code name}. Empty when none of them exists (pruned).
+   */
+  public static String readWithRotated(Path file) throws IOException {
+    List<Path> parts = new ArrayList<>();
+    for (int n = 1; Files.isRegularFile(numbered(file, n), LinkOption.NOFOLLOW_LINKS); n++) {
+      parts.add(0, numbered(file, n));
+    }
+    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      parts.add(file);
+    }
+    StringBuilder text = new StringBuilder();
+    for (Path p : parts) {
+      text.append(Files.readString(p, java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return text.toString();
+  }
+
   public static Path numbered(Path file, int n) {
     return file.resolveSibling(file.getFileName() + "." + n);
   }

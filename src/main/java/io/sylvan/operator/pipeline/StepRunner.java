@@ -1,13 +1,17 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.state.Deployment;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.DeploymentStatus;
 import io.sylvan.operator.state.LeaseLostException;
+import io.sylvan.operator.state.LocalNode;
 import io.sylvan.operator.state.StepStatus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -20,6 +24,8 @@ import java.util.Optional;
 public class StepRunner {
 
   @Inject DeploymentRecorder recorder;
+  @Inject Events events;
+  @Inject LocalNode node;
 
   /** A failed step of a run; {@code phase} is the step's own phase. */
   public record Failed(Step step, Phase phase, StepFailure error) {
@@ -56,16 +62,26 @@ public class StepRunner {
       Optional<String> skip = step.skipReason(ctx);
       if (skip.isPresent()) {
         recorder.stepSkipped(ctx.deploymentId(), seq, step.name(), phase.name(), skip.get());
+        stepFinished(ctx, step, phase, StepStatus.SKIPPED, 0L, skip.get());
         ctx.log().info("Skipping: " + step.name() + " (" + skip.get() + ")");
         continue;
       }
       long stepId = recorder.stepStarted(ctx.deploymentId(), seq, step.name(), phase.name());
+      events.publish(
+          new EventData.StepStarted(
+              ctx.deploymentId(),
+              ctx.environment(),
+              node.name(),
+              step.name(),
+              phase.name(),
+              Instant.now()));
       long t0 = System.nanoTime();
       try {
         String output = step.run(ctx);
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         ctx.log().step(step.name(), took);
         recorder.stepFinished(stepId, StepStatus.COMPLETED, ctx.log().redacted(output), null);
+        stepFinished(ctx, step, phase, StepStatus.COMPLETED, took.toMillis(), null);
       } catch (StepFailure f) {
         if (Thread.interrupted()) {
           return Optional.of(stepStopped(ctx, step, stepId, f.output()));
@@ -78,6 +94,13 @@ public class StepRunner {
             StepStatus.FAILED,
             ctx.log().redacted(f.output()),
             ctx.log().redacted(f.getMessage()));
+        stepFinished(
+            ctx,
+            step,
+            phase,
+            StepStatus.FAILED,
+            took.toMillis(),
+            ctx.log().redacted(f.getMessage()));
         return Optional.of(new Failed(step, step.phase(), f));
       } catch (LeaseLostException e) {
         // Fenced (a health row of the step): nothing more may be written about this run.
@@ -89,6 +112,13 @@ public class StepRunner {
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         ctx.log().error(step.name() + ": " + message);
         recorder.stepFinished(stepId, StepStatus.FAILED, null, ctx.log().redacted(message));
+        stepFinished(
+            ctx,
+            step,
+            phase,
+            StepStatus.FAILED,
+            (System.nanoTime() - t0) / 1_000_000,
+            ctx.log().redacted(message));
         return Optional.of(
             new Failed(step, step.phase(), new StepFailure(FailureCode.INTERNAL, message)));
       }
@@ -106,7 +136,29 @@ public class StepRunner {
     String message = "the operator was stopped during this step";
     ctx.log().error(step.name() + ": " + message);
     recorder.stepFinished(stepId, StepStatus.FAILED, ctx.log().redacted(output), message);
+    stepFinished(ctx, step, step.phase(), StepStatus.FAILED, null, message);
     return new Failed(step, step.phase(), new StepFailure(FailureCode.OPERATOR_STOPPED, message));
+  }
+
+  /** Tells the live events a step ended, after its row was written; {@code message} redacted. */
+  private void stepFinished(
+      DeploymentContext ctx,
+      Step step,
+      Phase phase,
+      StepStatus status,
+      Long durationMs,
+      String message) {
+    events.publish(
+        new EventData.StepFinished(
+            ctx.deploymentId(),
+            ctx.environment(),
+            node.name(),
+            step.name(),
+            phase.name(),
+            status.wire(),
+            durationMs,
+            message,
+            Instant.now()));
   }
 
   /** Closes the deployment row as successful. */

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.quarkus.runtime.StartupEvent;
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.config.OperatorSecrets;
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.GitException;
@@ -50,6 +52,7 @@ public class ToolboxProducer {
   @Inject OperatorConfig config;
   @Inject DeploymentRecorder recorder;
   @Inject OperatorSecrets secrets;
+  @Inject Events events;
 
   private static final Logger LOG = Logger.getLogger(ToolboxProducer.class);
 
@@ -128,6 +131,9 @@ public class ToolboxProducer {
     r.message = report.message();
     r.checkedAt = report.timestamp();
     recorder.saveHealth(r);
+    events.publish(
+        new EventData.HealthChecked(
+            r.environment, r.node, report.healthy(), r.responseTimeMs, r.message, r.checkedAt));
     writeHealthLog(ctx.root(), report);
   }
 

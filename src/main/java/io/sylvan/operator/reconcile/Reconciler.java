@@ -2,6 +2,8 @@ package io.sylvan.operator.reconcile;
 
 import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.fleet.NodeRegistry;
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.observe.Notifier;
 import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.BuildAgreement;
@@ -50,6 +52,7 @@ public class Reconciler {
   @Inject OperatorMetrics metrics;
   @Inject Notifier notifier;
   @Inject StatusWriter status;
+  @Inject Events events;
   @Inject NodeRegistry node;
   @Inject FleetRollouts fleet;
 
@@ -128,6 +131,9 @@ public class Reconciler {
     }
     metrics.drift(env, obs.drift().label());
     status.drift(env, obs, target);
+    events.publish(
+        new EventData.DriftDetected(
+            env, obs.drift().label(), obs.detail(), java.time.Instant.now()));
     if (target.equals(state.failedCommit)) {
       String reason = status.stalledOnFailedCommit(env, state, obs.detail());
       return ReconcileResult.stalled(

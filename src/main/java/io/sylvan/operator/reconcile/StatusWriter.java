@@ -1,5 +1,7 @@
 package io.sylvan.operator.reconcile;
 
+import io.sylvan.operator.observe.EventData;
+import io.sylvan.operator.observe.Events;
 import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.DeploymentListener;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
@@ -18,6 +20,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -37,11 +42,12 @@ public class StatusWriter implements DeploymentListener {
 
   @Inject EnvironmentService environments;
   @Inject OperatorMetrics metrics;
+  @Inject Events events;
 
   @Override
   public void started(String env, DeploymentType type, String commit) {
     String what = type.wire() + " to " + Commits.short12(commit, "none");
-    environments.update(
+    update(
         env,
         e -> {
           if (type != DeploymentType.ROLLBACK) {
@@ -213,7 +219,7 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void suspended(String env) {
-    environments.update(
+    update(
         env,
         e ->
             e.markNotReconciling(
@@ -223,7 +229,7 @@ public class StatusWriter implements DeploymentListener {
 
   /** A person acted: the failed commit may be tried again and a pin no longer holds. */
   void personActed(String env) {
-    environments.update(
+    update(
         env,
         e -> {
           e.failedCommit = null;
@@ -272,11 +278,11 @@ public class StatusWriter implements DeploymentListener {
 
   /** The serving release is unhealthy and was never good: it is the failed commit. */
   void rollingBackUnhealthy(String env, String serving) {
-    environments.update(env, e -> e.failedCommit = serving);
+    update(env, e -> e.failedCommit = serving);
   }
 
   void sourceUnavailable(String env, String message) {
-    environments.update(
+    update(
         env,
         e -> {
           e.sync = SyncStatus.OUT_OF_SYNC;
@@ -285,7 +291,7 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void commitNotFound(String env, String target, String message) {
-    environments.update(
+    update(
         env,
         e -> {
           e.failedCommit = target;
@@ -307,7 +313,7 @@ public class StatusWriter implements DeploymentListener {
             .filter(c -> describes(c, failed))
             .map(Condition::reason)
             .orElse(Reasons.ROLLED_BACK);
-    environments.update(
+    update(
         env,
         e -> {
           e.sync = SyncStatus.OUT_OF_SYNC;
@@ -343,7 +349,7 @@ public class StatusWriter implements DeploymentListener {
    */
   void unstall(String env, EnvironmentState state, String target) {
     if (state.stalled()) {
-      environments.update(
+      update(
           env,
           e ->
               e.clearStalled(
@@ -354,12 +360,12 @@ public class StatusWriter implements DeploymentListener {
 
   /** A fleet rollout holds this node back for now (its wave, a pause). */
   void rolloutWaiting(String env, String reason, String message) {
-    environments.update(env, e -> e.markReconciling(reason, message));
+    update(env, e -> e.markReconciling(reason, message));
   }
 
   /** The fleet rollout of the desired commit stopped: this node does not start it. */
   void rolloutStopped(String env, String reason, String message) {
-    environments.update(
+    update(
         env,
         e -> {
           e.sync = SyncStatus.OUT_OF_SYNC;
@@ -370,7 +376,7 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void driftReported(String env, String detail) {
-    environments.update(
+    update(
         env,
         e -> {
           e.markNotReady(Reasons.DRIFT_REPORTED, detail + " (warn mode: not corrected)");
@@ -419,7 +425,7 @@ public class StatusWriter implements DeploymentListener {
    */
   void retrying(String env, String reason, String message, Duration delay) {
     try {
-      environments.update(
+      update(
           env, e -> e.markReconciling(reason, message + " (retry in " + delay.toSeconds() + "s)"));
     } catch (RuntimeException ignored) {
       // The database may be what failed; the retry will record it.
@@ -427,7 +433,7 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void manualRollbackRequested(String env, String target, String desired) {
-    environments.update(env, pinned(target, desired));
+    update(env, pinned(target, desired));
   }
 
   /**
@@ -435,7 +441,7 @@ public class StatusWriter implements DeploymentListener {
    * every agent rolls out to it through the rollout's waves. Returns the nodes pinned.
    */
   java.util.List<String> fleetRollbackRequested(String env, String target, String desired) {
-    return environments.updateAllNodes(env, pinned(target, desired));
+    return environments.updateAllNodes(env, announced(env, pinned(target, desired)));
   }
 
   private static java.util.function.Consumer<EnvironmentState> pinned(
@@ -453,7 +459,7 @@ public class StatusWriter implements DeploymentListener {
   }
 
   void suspendedByPerson(String env) {
-    environments.update(
+    update(
         env,
         e -> {
           e.suspendedManually = true;
@@ -462,9 +468,56 @@ public class StatusWriter implements DeploymentListener {
         });
   }
 
+  /**
+   * Every write of status goes through here: a condition whose status or reason the change turned
+   * is announced as a live event once the row is written.
+   */
+  private EnvironmentState update(String env, Consumer<EnvironmentState> change) {
+    List<Condition> changed = new ArrayList<>();
+    EnvironmentState after = environments.update(env, diffed(change, changed));
+    changed.forEach(c -> publish(env, c));
+    return after;
+  }
+
+  /** For {@link EnvironmentService#updateAllNodes}: each row's changes announced as it is seen. */
+  private Consumer<EnvironmentState> announced(String env, Consumer<EnvironmentState> change) {
+    return e -> {
+      List<Condition> changed = new ArrayList<>();
+      diffed(change, changed).accept(e);
+      changed.forEach(c -> publish(env, c));
+    };
+  }
+
+  /**
+   * {@code change}, collecting into {@code changed} the conditions it turned (retries reset it).
+   */
+  private static Consumer<EnvironmentState> diffed(
+      Consumer<EnvironmentState> change, List<Condition> changed) {
+    return e -> {
+      changed.clear();
+      List<Condition> before = List.copyOf(e.conditions);
+      change.accept(e);
+      for (Condition c : e.conditions) {
+        Condition was =
+            before.stream().filter(b -> b.type().equals(c.type())).findFirst().orElse(null);
+        if (was == null
+            || was.status() != c.status()
+            || !Objects.equals(was.reason(), c.reason())) {
+          changed.add(c);
+        }
+      }
+    };
+  }
+
+  private void publish(String env, Condition c) {
+    events.publish(
+        new EventData.ConditionChanged(
+            env, c.type(), c.status(), c.reason(), c.message(), Instant.now()));
+  }
+
   /** A change that also stamps the observation time; returns the row as written. */
   private EnvironmentState write(String env, Consumer<EnvironmentState> change) {
-    return environments.update(
+    return update(
         env,
         e -> {
           change.accept(e);

@@ -1,0 +1,94 @@
+package io.sylvan.operator.api;
+
+import io.sylvan.operator.observe.Event;
+import io.sylvan.operator.observe.EventSink;
+import io.sylvan.operator.observe.Events;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Live events as Server-Sent Events (docs/events.md): readable without a token, like {@code
+ * /status}. A client that reconnects with {@code Last-Event-ID} gets what it missed from the
+ * buffer, or {@code reset} when that is gone.
+ */
+@Path("/events")
+@Tag(name = "events")
+public class EventResource {
+
+  @Inject Events events;
+  @Inject StatusService status;
+
+  @GET
+  @Produces(MediaType.SERVER_SENT_EVENTS)
+  @Operation(
+      summary =
+          "Live events (Server-Sent Events): deployment.started, step.started, step.finished,"
+              + " health.checked, deployment.finished, condition.changed, drift.detected; env=<name>"
+              + " keeps one environment's; Last-Event-ID replays the buffered events after it")
+  public void stream(
+      @QueryParam("env") String env,
+      @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SseEventSink sink,
+      @Context Sse sse) {
+    Long last = lastEventId == null || lastEventId.isBlank() ? null : lastId(lastEventId);
+    if (env != null && status.environment(env).isEmpty()) {
+      throw ApiException.notFound("no environment named '" + env + "'");
+    }
+    events.bus().subscribe(env, last, new SseSink(sink, sse));
+  }
+
+  private static long lastId(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw ApiException.badParameter(
+          "Last-Event-ID", "Last-Event-ID must be an event id, got '" + Params.shown(value) + "'");
+    }
+  }
+
+  /** One SSE connection as the bus's sink: each event's data is its one line of JSON. */
+  private static final class SseSink implements EventSink {
+    private final SseEventSink sink;
+    private final Sse sse;
+
+    SseSink(SseEventSink sink, Sse sse) {
+      this.sink = sink;
+      this.sse = sse;
+    }
+
+    @Override
+    public CompletionStage<?> send(Event event) {
+      if (sink.isClosed()) {
+        return CompletableFuture.failedFuture(new IllegalStateException("connection closed"));
+      }
+      OutboundSseEvent out =
+          event.keepAlive()
+              ? sse.newEventBuilder().comment("keep-alive").build()
+              : sse.newEventBuilder()
+                  .id(Long.toString(event.id()))
+                  .name(event.type())
+                  .mediaType(MediaType.TEXT_PLAIN_TYPE)
+                  .data(event.json())
+                  .build();
+      return sink.send(out);
+    }
+
+    @Override
+    public void close() {
+      sink.close();
+    }
+  }
+}
