@@ -1,6 +1,7 @@
 package io.sylvan.operator.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -23,6 +24,39 @@ final class ActionCommands {
     boolean skipHealthCheck;
   }
 
+  /** {@code --wait} and how its progress is shown. */
+  static class WaitOptions {
+    @Option(
+        names = "--wait",
+        description =
+            "Follow the deployment the action starts, step by step, and exit with its outcome"
+                + " (0 success, 4 failed, 5 rolled back).")
+    boolean wait;
+
+    @Option(
+        names = "--tty",
+        negatable = true,
+        description =
+            "With --wait: rewrite one live line (--tty) or print plain lines (--no-tty); default:"
+                + " --tty when stdout is a terminal.")
+    Boolean tty;
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "<seconds>",
+        defaultValue = "1800",
+        description = "With --wait: give up after this many seconds (default 1800), exit code 1.")
+    long timeoutSeconds;
+
+    Progress.Mode mode(boolean json) {
+      if (json) {
+        return Progress.Mode.JSON;
+      }
+      boolean terminal = tty != null ? tty : Terminal.isTerminal();
+      return terminal ? Progress.Mode.TTY : Progress.Mode.PLAIN;
+    }
+  }
+
   /**
    * One action on one environment, {@code POST /environments/<env>/<command name>}; prints what the
    * operator accepted.
@@ -40,12 +74,52 @@ final class ActionCommands {
       return "";
     }
 
+    /** The options of {@code --wait}; null for actions that start no deployment. */
+    WaitOptions waitOptions() {
+      return null;
+    }
+
     @Override
     int execute() {
-      OperatorClient.Answer answer =
-          client().post(envPath("/environments/", env) + "/" + action() + query());
+      WaitOptions w = waitOptions();
+      if (w == null || !w.wait) {
+        return accepted(post());
+      }
+      // Opened first, so the deployment's first events are not missed; a sync may find nothing to
+      // do, told by the environment being observed again (observedAt) without a deployment.
+      String observedBefore =
+          action().equals("sync")
+              ? client().get(envPath("/status/", env)).json().path("observedAt").asText("")
+              : null;
+      Progress progress =
+          Progress.open(client(), env, out(), w.mode(json()), Duration.ofSeconds(w.timeoutSeconds));
+      try {
+        OperatorClient.Answer answer = post();
+        accepted(answer);
+        JsonNode a = answer.json();
+        Long id = a != null && a.hasNonNull("deploymentId") ? a.get("deploymentId").asLong() : null;
+        String commit = a != null && a.hasNonNull("commit") ? a.get("commit").asText() : null;
+        return progress.follow(
+            id,
+            started ->
+                commit == null
+                    || (commit.equals(started.text("commit"))
+                        && "rollback".equals(started.text("type"))),
+            observedBefore);
+      } finally {
+        progress.close();
+      }
+    }
+
+    private OperatorClient.Answer post() {
+      return client().post(envPath("/environments/", env) + "/" + action() + query());
+    }
+
+    /** Prints what the operator accepted. */
+    private int accepted(OperatorClient.Answer answer) {
       if (json()) {
         out().println(answer.body());
+        out().flush();
         return 0;
       }
       JsonNode a = answer.json();
@@ -57,6 +131,7 @@ final class ActionCommands {
         line.append(": to ").append(Table.sha(a, "commit"));
       }
       out().println(line);
+      out().flush();
       return 0;
     }
   }
@@ -64,6 +139,13 @@ final class ActionCommands {
   /** sync and deploy: the pipeline with the seed's options. */
   static class PipelineAction extends Action {
     @Mixin SeedFlags flags;
+
+    @Mixin WaitOptions waitOptions;
+
+    @Override
+    WaitOptions waitOptions() {
+      return waitOptions;
+    }
 
     @Override
     String query() {
@@ -95,6 +177,13 @@ final class ActionCommands {
   static class Rollback extends Action {
     @Option(names = "--to", paramLabel = "<sha>", description = "A release still on disk.")
     String to;
+
+    @Mixin WaitOptions waitOptions;
+
+    @Override
+    WaitOptions waitOptions() {
+      return waitOptions;
+    }
 
     @Override
     String query() {

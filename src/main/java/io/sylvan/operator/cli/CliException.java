@@ -12,6 +12,12 @@ public class CliException extends RuntimeException {
   /** The operator refused the token. */
   public static final int UNAUTHORIZED = 3;
 
+  /** {@code --wait}: the deployment failed (halted, or failed with nothing to roll back to). */
+  public static final int DEPLOYMENT_FAILED = 4;
+
+  /** {@code --wait}: the deployment failed and was rolled back: the previous release serves. */
+  public static final int ROLLED_BACK = 5;
+
   private final int exitCode;
 
   public CliException(int exitCode, String message) {

@@ -38,11 +38,39 @@ final class OperatorClient {
   }
 
   Answer get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET(), path);
+    return send(HttpRequest.newBuilder(uri(path)).GET(), path, "application/json");
+  }
+
+  /** A plain-text resource (a deploy log); errors still come as the API's JSON. */
+  Answer getText(String path) {
+    return send(HttpRequest.newBuilder(uri(path)).GET(), path, "text/plain, application/json");
   }
 
   Answer post(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.noBody()), path);
+    return send(
+        HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.noBody()),
+        path,
+        "application/json");
+  }
+
+  /**
+   * The lines of a Server-Sent Events stream, once its answer started (a 4xx/5xx is a {@link
+   * CliException} as for any call); no timeout, the stream stays open until closed.
+   */
+  java.util.stream.Stream<String> lines(String path, Long lastEventId) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).GET();
+    request.header("Accept", "text/event-stream");
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", Long.toString(lastEventId));
+    }
+    authorize(request);
+    HttpResponse<java.util.stream.Stream<String>> response =
+        call(request.build(), HttpResponse.BodyHandlers.ofLines());
+    if (response.statusCode() / 100 != 2) {
+      String body = String.join("\n", response.body().toList());
+      throw refused(response.statusCode(), parse(body), path);
+    }
+    return response.body();
   }
 
   /** {@code path} plus the non-null parameters as an encoded query string. */
@@ -75,14 +103,28 @@ final class OperatorClient {
     }
   }
 
-  private Answer send(HttpRequest.Builder request, String path) {
-    request.timeout(Duration.ofSeconds(60)).header("Accept", "application/json");
+  private void authorize(HttpRequest.Builder request) {
     if (token != null && !token.isBlank()) {
       request.header("Authorization", "Bearer " + token.trim());
     }
-    HttpResponse<String> response;
+  }
+
+  private Answer send(HttpRequest.Builder request, String path, String accept) {
+    request.timeout(Duration.ofSeconds(60)).header("Accept", accept);
+    authorize(request);
+    HttpResponse<String> response = call(request.build(), HttpResponse.BodyHandlers.ofString());
+    String body = response.body() == null ? "" : response.body();
+    JsonNode json = parse(body);
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      return new Answer(body, json);
+    }
+    throw refused(status, json, path);
+  }
+
+  private <T> HttpResponse<T> call(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return http.send(request, handler);
     } catch (ConnectException e) {
       throw unreachable("connection refused");
     } catch (HttpTimeoutException e) {
@@ -93,21 +135,19 @@ final class OperatorClient {
       Thread.currentThread().interrupt();
       throw unreachable("interrupted");
     }
-    String body = response.body() == null ? "" : response.body();
-    JsonNode json = parse(body);
-    int status = response.statusCode();
-    if (status >= 200 && status < 300) {
-      return new Answer(body, json);
-    }
+  }
+
+  /** The API's answer to a refused call, as the CLI reports it. */
+  private static CliException refused(int status, JsonNode json, String path) {
     String message =
         json != null && json.hasNonNull("message")
             ? json.get("message").asText()
             : "HTTP " + status + " from " + path;
     if (status == 401) {
-      throw new CliException(
+      return new CliException(
           CliException.UNAUTHORIZED, "the operator refused the token (401): " + message);
     }
-    throw new CliException(CliException.FAILED, message);
+    return new CliException(CliException.FAILED, message);
   }
 
   private CliException unreachable(String why) {

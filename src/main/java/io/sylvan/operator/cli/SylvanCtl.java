@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       NodesCommand.class,
       RolloutCommand.class,
       HistoryCommand.class,
+      LogsCommand.class,
       ActionCommands.Sync.class,
       ActionCommands.Deploy.class,
       ActionCommands.Rollback.class,
