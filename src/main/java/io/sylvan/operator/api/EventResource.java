@@ -17,6 +17,11 @@ import jakarta.ws.rs.sse.SseEventSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -38,9 +43,21 @@ public class EventResource {
           "Live events (Server-Sent Events): deployment.started, step.started, step.finished,"
               + " health.checked, deployment.finished, condition.changed, drift.detected; env=<name>"
               + " keeps one environment's; Last-Event-ID replays the buffered events after it")
+  @APIResponse(
+      responseCode = "200",
+      description =
+          "An open stream of events: 'id: <long>', 'event: <type>', 'data: <one line of JSON>';"
+              + " 'reset' when Last-Event-ID is older than the buffer; a comment every 15 s"
+              + " (docs/events.md)",
+      content =
+          @Content(
+              mediaType = MediaType.SERVER_SENT_EVENTS,
+              schema = @Schema(type = SchemaType.STRING)))
   public void stream(
       @QueryParam("env") String env,
-      @HeaderParam("Last-Event-ID") String lastEventId,
+      @HeaderParam("Last-Event-ID")
+          @Parameter(description = "The id of the last event received; replays what came after")
+          String lastEventId,
       @Context SseEventSink sink,
       @Context Sse sse) {
     Long last = lastEventId == null || lastEventId.isBlank() ? null : lastId(lastEventId);

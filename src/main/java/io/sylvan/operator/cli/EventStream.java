@@ -58,29 +58,10 @@ final class EventStream implements AutoCloseable {
   }
 
   private void read() {
-    String id = null;
-    String event = null;
-    StringBuilder data = null;
     try {
-      for (var it = lines.iterator(); it.hasNext(); ) {
-        String line = it.next();
-        if (line.isEmpty()) {
-          if (event != null && id != null && data != null) {
-            queue.add(new Received(Long.parseLong(id), event, parse(data.toString())));
-          }
-          id = null;
-          event = null;
-          data = null;
-        } else if (line.startsWith("id:")) {
-          id = line.substring(3).trim();
-        } else if (line.startsWith("event:")) {
-          event = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          data = data == null ? new StringBuilder() : data.append('\n');
-          data.append(line.substring(5).trim());
-        }
-        // Lines starting with ':' are keep-alive comments.
-      }
+      SseParser.parse(
+          lines.iterator(),
+          (id, event, data) -> queue.add(new Received(Long.parseLong(id), event, parse(data))));
     } catch (RuntimeException e) {
       // The connection broke: the same as its end.
     } finally {

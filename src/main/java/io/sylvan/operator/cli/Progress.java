@@ -128,6 +128,8 @@ final class Progress {
             ours = r.deploymentId();
             followed.add(ours);
             started(r);
+          } else if (Objects.equals(ours, r.deploymentId())) {
+            started(r);
           } else if (ours != null
               && !followed.contains(r.deploymentId())
               && "auto-rollback".equals(r.text("trigger"))) {

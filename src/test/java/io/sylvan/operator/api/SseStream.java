@@ -1,11 +1,13 @@
 package io.sylvan.operator.api;
 
+import io.sylvan.operator.cli.SseParser;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,29 +49,24 @@ final class SseStream implements AutoCloseable {
   }
 
   private void read() {
-    String id = null;
-    String event = null;
-    StringBuilder data = null;
     try {
-      for (var it = lines.iterator(); it.hasNext(); ) {
-        String line = it.next();
-        rawLines.add(line);
-        if (line.isEmpty()) {
-          if (event != null) {
-            events.add(new Received(Long.parseLong(id), event, data.toString()));
-          }
-          id = null;
-          event = null;
-          data = null;
-        } else if (line.startsWith("id:")) {
-          id = line.substring(3).trim();
-        } else if (line.startsWith("event:")) {
-          event = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          data = (data == null ? new StringBuilder() : data.append('\n'));
-          data.append(line.substring(5).trim());
-        }
-      }
+      Iterator<String> it = lines.iterator();
+      Iterator<String> recorded =
+          new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+              return it.hasNext();
+            }
+
+            @Override
+            public String next() {
+              String line = it.next();
+              rawLines.add(line);
+              return line;
+            }
+          };
+      SseParser.parse(
+          recorded, (id, event, data) -> events.add(new Received(Long.parseLong(id), event, data)));
     } catch (RuntimeException closed) {
       // The stream was closed by the test.
     }
