@@ -35,11 +35,7 @@ public class WaitTestProfile implements QuarkusTestProfile {
       WORK = Files.createTempDirectory("sylvan-cli-wait-");
       REPO = NodeAppRepo.create(WORK.resolve("app"), "7.0.0");
       COMMIT_A = REPO.commitChange("A");
-      ROOT = WORK.resolve("target");
-      Files.createDirectories(ROOT.resolve("shared"));
-      Files.writeString(
-          ROOT.resolve("shared/.env.local"),
-          "DATABASE_URL=postgres://app:" + CANARY + "@localhost/app\n");
+      ROOT = TestSpecs.rootWithSecretEnv(WORK, CANARY);
       PORT = TestSpecs.freePort();
       SPECS = WORK.resolve("specs");
       Files.createDirectories(SPECS);

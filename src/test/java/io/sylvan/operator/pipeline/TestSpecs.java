@@ -74,6 +74,19 @@ public final class TestSpecs {
     return r.spec();
   }
 
+  /**
+   * {@code <work>/target}, a deployment root whose shared env file holds a database URL with {@code
+   * canary} as its password and {@code API_KEY=canary}: a secret no output may show.
+   */
+  public static Path rootWithSecretEnv(Path work, String canary) throws IOException {
+    Path root = work.resolve("target");
+    java.nio.file.Files.createDirectories(root.resolve("shared"));
+    java.nio.file.Files.writeString(
+        root.resolve("shared/.env.local"),
+        "DATABASE_URL=postgres://app:" + canary + "@localhost/app\nAPI_KEY=\"" + canary + "\"\n");
+    return root;
+  }
+
   public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
