@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
  * (no CDI, no Quarkus), except {@code validate}, which checks a spec folder offline.
  *
  * <p>Exit codes: 0 done, 1 the operator refused the request (or the specs or the app are not
- * healthy), 2 usage error or operator unreachable, 3 the operator refused the token.
+ * healthy), 2 usage error or operator unreachable, 3 the operator refused the token; with {@code
+ * --wait}, 4 the deployment failed and 5 it failed and was rolled back.
  */
 @Command(
     name = "sylvanctl",

@@ -35,13 +35,22 @@ public class Events {
             c.buffer(), c.subscriberQueue(), System.currentTimeMillis() * 1000, secrets::redactor);
     long every = Math.max(1, c.keepAlive().toMillis());
     timer = WorkerPools.daemonTimer("sylvan-events");
-    timer.scheduleAtFixedRate(bus::keepAlive, every, every, TimeUnit.MILLISECONDS);
+    timer.scheduleAtFixedRate(this::keepAlive, every, every, TimeUnit.MILLISECONDS);
   }
 
   @PreDestroy
   void stop() {
     timer.shutdownNow();
     bus.closeAll();
+  }
+
+  /** A task that throws is never run again: keep-alives must survive any one failure. */
+  private void keepAlive() {
+    try {
+      bus.keepAlive();
+    } catch (RuntimeException e) {
+      LOG.warnf("event keep-alive failed: %s", e.getMessage());
+    }
   }
 
   /** Publishes {@code data}; a failure is logged, never thrown. */
