@@ -17,6 +17,15 @@ record Ctl(int exitCode, String out, String err) {
     return new Ctl(exit, out.toString(), err.toString());
   }
 
+  /** {@code sylvanctl --server <server> --token <token> args...}. */
+  static Ctl against(java.net.URL server, String token, String... args) {
+    java.util.List<String> all =
+        new java.util.ArrayList<>(
+            java.util.List.of("--server", server.toString(), "--token", token));
+    all.addAll(java.util.List.of(args));
+    return run(all.toArray(String[]::new));
+  }
+
   String all() {
     return out + err;
   }

@@ -36,35 +36,34 @@ class SylvanCtlWaitTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Pattern STARTED = Pattern.compile("deployment (\\d+) started");
 
+  static final NodeFixture F = WaitTestProfile.FIXTURE;
+
   static long firstDeployment;
 
   @TestHTTPResource("/")
   URL server;
 
   Ctl ctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--server", server.toString()));
-    all.addAll(List.of("--token", WaitTestProfile.TOKEN));
-    all.addAll(List.of(args));
-    return Ctl.run(all.toArray(String[]::new));
+    return Ctl.against(server, WaitTestProfile.TOKEN, args);
   }
 
   @Test
   @Order(1)
   void deployWithWaitPrintsEachStepAsPlainLinesAndExitsZeroOnSuccess() {
-    Ctl r = ctl("deploy", WaitTestProfile.ENV, "--wait", "--no-tty");
+    Ctl r = ctl("deploy", F.env, "--wait", "--no-tty");
 
     assertThat(r.exitCode()).as(r.all()).isZero();
     Matcher m = STARTED.matcher(r.out());
     assertThat(m.find()).as(r.out()).isTrue();
     firstDeployment = Long.parseLong(m.group(1));
     assertThat(r.out())
-        .contains("deploy of " + WaitTestProfile.ENV + " accepted: deployment " + firstDeployment)
+        .contains("deploy of " + F.env + " accepted: deployment " + firstDeployment)
         .contains("  Building application ...")
         .containsPattern("  ok Building application \\(\\d+\\.\\ds\\)")
         .containsPattern("  ok Running health checks \\(\\d+\\.\\ds\\)")
         .containsPattern("deployment " + firstDeployment + " success in \\d+\\.\\ds")
         .doesNotContain("\r")
-        .doesNotContain(WaitTestProfile.CANARY);
+        .doesNotContain(F.canary);
     // Each step is printed as it starts, then as it ends.
     assertThat(r.out().indexOf("  Building application ..."))
         .isLessThan(r.out().indexOf("  ok Building application"));
@@ -79,7 +78,7 @@ class SylvanCtlWaitTest {
     assertThat(r.out())
         .contains("[STEP] Building application (duration:")
         .contains("Deployment completed successfully")
-        .doesNotContain(WaitTestProfile.CANARY);
+        .doesNotContain(F.canary);
     Ctl missing = ctl("logs", "999999");
     assertThat(missing.exitCode()).isEqualTo(1);
     assertThat(missing.err()).contains("no deployment with id 999999");
@@ -88,9 +87,9 @@ class SylvanCtlWaitTest {
   @Test
   @Order(3)
   void aHaltedDeploymentExitsWithCode4AndTheFailedStepsMessageOnTheLiveLine() throws Exception {
-    WaitTestProfile.desire(WaitTestProfile.REPO.commitBuildFailure());
+    F.desire(F.repo.commitBuildFailure());
 
-    Ctl r = ctl("deploy", WaitTestProfile.ENV, "--wait", "--tty");
+    Ctl r = ctl("deploy", F.env, "--wait", "--tty");
 
     assertThat(r.exitCode()).as(r.all()).isEqualTo(CliException.DEPLOYMENT_FAILED);
     assertThat(r.err()).contains("failed: Building application: ");
@@ -103,9 +102,9 @@ class SylvanCtlWaitTest {
   @Test
   @Order(4)
   void aDeploymentThatFailsAfterTheSwitchExitsWithCode5AsJsonLines() throws Exception {
-    WaitTestProfile.desire(WaitTestProfile.REPO.commitUnhealthyAfterSwitch());
+    F.desire(F.repo.commitUnhealthyAfterSwitch());
 
-    Ctl r = ctl("--output", "json", "deploy", WaitTestProfile.ENV, "--wait");
+    Ctl r = ctl("--output", "json", "deploy", F.env, "--wait");
 
     assertThat(r.exitCode()).as(r.all()).isEqualTo(CliException.ROLLED_BACK);
     assertThat(r.err()).contains("was rolled back");
@@ -127,6 +126,6 @@ class SylvanCtlWaitTest {
               assertThat(l.path("event").asText()).isEqualTo("deployment.started");
               assertThat(l.path("trigger").asText()).isEqualTo("auto-rollback");
             });
-    assertThat(r.out()).doesNotContain(WaitTestProfile.CANARY);
+    assertThat(r.out()).doesNotContain(F.canary);
   }
 }
