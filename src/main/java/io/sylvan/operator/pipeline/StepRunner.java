@@ -84,7 +84,7 @@ public class StepRunner {
         stepFinished(ctx, step, phase, StepStatus.COMPLETED, took.toMillis(), null);
       } catch (StepFailure f) {
         if (Thread.interrupted()) {
-          return Optional.of(stepStopped(ctx, step, stepId, f.output()));
+          return Optional.of(stepStopped(ctx, step, phase, stepId, f.output()));
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         ctx.log().step(step.name() + " FAILED", took);
@@ -107,7 +107,7 @@ public class StepRunner {
         throw e;
       } catch (RuntimeException e) {
         if (Thread.interrupted()) {
-          return Optional.of(stepStopped(ctx, step, stepId, null));
+          return Optional.of(stepStopped(ctx, step, phase, stepId, null));
         }
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         ctx.log().error(step.name() + ": " + message);
@@ -132,11 +132,12 @@ public class StepRunner {
    * reach the database before it stops. The flag is not set again: the worker's pool is shutting
    * down, and the reconcile that ran this still records its outcome.
    */
-  private Failed stepStopped(DeploymentContext ctx, Step step, long stepId, String output) {
+  private Failed stepStopped(
+      DeploymentContext ctx, Step step, Phase phase, long stepId, String output) {
     String message = "the operator was stopped during this step";
     ctx.log().error(step.name() + ": " + message);
     recorder.stepFinished(stepId, StepStatus.FAILED, ctx.log().redacted(output), message);
-    stepFinished(ctx, step, step.phase(), StepStatus.FAILED, null, message);
+    stepFinished(ctx, step, phase, StepStatus.FAILED, null, message);
     return new Failed(step, step.phase(), new StepFailure(FailureCode.OPERATOR_STOPPED, message));
   }
 
