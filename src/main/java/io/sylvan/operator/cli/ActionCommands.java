@@ -96,9 +96,15 @@ final class ActionCommands {
     @Option(names = "--to", paramLabel = "<sha>", description = "A release still on disk.")
     String to;
 
+    @Option(
+        names = "--reason",
+        paramLabel = "<text>",
+        description = "Why; recorded on the rollback's deployment and shown in history.")
+    String reason;
+
     @Override
     String query() {
-      return OperatorClient.withQuery("", OperatorClient.params("to", to));
+      return OperatorClient.withQuery("", OperatorClient.params("to", to, "reason", reason));
     }
   }
 
