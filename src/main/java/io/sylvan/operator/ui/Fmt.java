@@ -34,6 +34,14 @@ final class Fmt {
     return String.format(java.util.Locale.ROOT, "%d min %02d s", ms / 60_000, ms / 1000 % 60);
   }
 
+  /** A spec revision (a commit of the spec repository or a digest) to 12 characters. */
+  static String revision(String revision) {
+    if (revision == null || revision.isBlank()) {
+      return "-";
+    }
+    return revision.length() > 12 ? revision.substring(0, 12) : revision;
+  }
+
   /**
    * A commit as shown: its short sha and, when the repository is a web URL, a link to the commit on
    * it. The link never carries credentials: user info is dropped and the rest redacted.

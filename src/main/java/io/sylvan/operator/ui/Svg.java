@@ -20,7 +20,8 @@ final class Svg {
   private static final int ROW = 22;
   private static final String[] PALETTE = {
     "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#9c755f",
-    "#ff9da7", "#bab0ac"
+    "#ff9da7", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#d62728",
+    "#9467bd", "#2ca02c"
   };
 
   private Svg() {}

@@ -47,10 +47,18 @@ public final class UiViews {
       List<Badge> flags,
       String specFile,
       String specRevision,
-      List<NodeCell> nodes) {}
+      List<NodeCell> nodes) {
+    public String specRevisionShort() {
+      return Fmt.revision(specRevision);
+    }
+  }
 
   public record OverviewPage(
-      Layout layout, String specSource, String specRevision, String specError, List<EnvRow> rows) {}
+      Layout layout, String specSource, String specRevision, String specError, List<EnvRow> rows) {
+    public String specRevisionShort() {
+      return Fmt.revision(specRevision);
+    }
+  }
 
   /** One deployment in an environment's history. */
   public record HistoryRow(
