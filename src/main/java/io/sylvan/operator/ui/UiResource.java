@@ -74,10 +74,15 @@ public class UiResource {
       @PathParam("env") String env,
       @QueryParam("before") String before,
       @QueryParam("notice") String notice,
+      @QueryParam("sig") String signature,
       @CookieParam(UiSessions.COOKIE) String session) {
     Long beforeId = before == null || !before.matches("[0-9]{1,18}") ? null : Long.valueOf(before);
     return found(
-        ui.environment(env, beforeId, layout(env, session, "/ui/environments/" + env), notice)
+        ui.environment(
+                env,
+                beforeId,
+                layout(env, session, "/ui/environments/" + env),
+                sessions.noticeSigned(notice, signature) ? notice : null)
             .map(Templates::environment),
         "no environment named " + env);
   }
@@ -211,7 +216,9 @@ public class UiResource {
                 "/ui/environments/"
                     + URLEncoder.encode(env, StandardCharsets.UTF_8)
                     + "?notice="
-                    + URLEncoder.encode(notice, StandardCharsets.UTF_8)))
+                    + URLEncoder.encode(notice, StandardCharsets.UTF_8)
+                    + "&sig="
+                    + sessions.noticeSignature(notice)))
         .build();
   }
 

@@ -89,6 +89,23 @@ public class UiSessions {
         given.getBytes(StandardCharsets.US_ASCII));
   }
 
+  /**
+   * The signature of a notice the dashboard itself put into a redirect: a crafted link cannot make
+   * the page say something the operator did not.
+   */
+  public String noticeSignature(String notice) {
+    return mac("notice|" + notice);
+  }
+
+  /** Whether {@code signature} is the one {@link #noticeSignature} gave for {@code notice}. */
+  public boolean noticeSigned(String notice, String signature) {
+    return notice != null
+        && signature != null
+        && MessageDigest.isEqual(
+            noticeSignature(notice).getBytes(StandardCharsets.US_ASCII),
+            signature.getBytes(StandardCharsets.US_ASCII));
+  }
+
   /** How long a session cookie lives, in seconds. */
   public long maxAgeSeconds() {
     return config.ui().sessionLifetime().toSeconds();

@@ -154,6 +154,9 @@ class DashboardBrowserTest {
         .statusCode(403);
 
     assertThat(env(A).suspended).isFalse();
+    // A crafted link cannot make the page say something: only the operator's own notices show.
+    open("/ui/environments/" + A + "?notice=Your+session+expired%2C+sign+in+at+evil.example");
+    assertThat(browser.findElements(By.cssSelector("p.notice"))).isEmpty();
   }
 
   @Test
