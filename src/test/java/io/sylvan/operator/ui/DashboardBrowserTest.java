@@ -243,6 +243,21 @@ class DashboardBrowserTest {
   }
 
   @Test
+  @Order(7)
+  void aSignedOutSessionCanActNoMore() {
+    String session = browser.manage().getCookieNamed(UiSessions.COOKIE).getValue();
+    open("/ui/environments/" + A);
+    String csrf = browser.findElement(By.name("csrf")).getAttribute("value");
+
+    browser.findElement(By.cssSelector("header form button")).click();
+
+    assertThat(browser.manage().getCookieNamed(UiSessions.COOKIE)).isNull();
+    assertThat(browser.findElements(By.linkText("Sign in"))).hasSize(1);
+    postSuspend(session, csrf).then().statusCode(403);
+    assertThat(env(A).suspended).isFalse();
+  }
+
+  @Test
   @Order(6)
   void thePagesHoldNoSecret() {
     long id = latest(A).id;
