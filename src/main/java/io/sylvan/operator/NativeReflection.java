@@ -22,12 +22,13 @@ import io.sylvan.operator.state.HealthStatus;
 import io.sylvan.operator.state.StepStatus;
 import io.sylvan.operator.state.SyncStatus;
 import io.sylvan.operator.state.Trigger;
+import io.sylvan.operator.ui.UiViews;
 
 /**
  * What a native image must keep for reflection: the spec model records and every record (and wire
  * enum) that Jackson serializes for the API, the health log and the status conditions. In JVM mode
  * this class does nothing. {@code NativeReflectionTest} fails when a record is added to {@code
- * io.sylvan.operator.api} or to {@link DeploySpec} without being listed here.
+ * io.sylvan.operator.api}, to {@link DeploySpec} or to {@link UiViews} without being listed here.
  */
 @RegisterForReflection(
     targets = {
@@ -90,7 +91,28 @@ import io.sylvan.operator.state.Trigger;
       DeploymentType.class,
       HealthStatus.class,
       StepStatus.class,
-      Trigger.class
+      Trigger.class,
+      // The dashboard's views: Qute resolves checked templates without reflection, but a
+      // template's {#include} or an unchecked expression would read them reflectively.
+      UiViews.Layout.class,
+      UiViews.Commit.class,
+      UiViews.Badge.class,
+      UiViews.LastRun.class,
+      UiViews.NodeCell.class,
+      UiViews.EnvRow.class,
+      UiViews.OverviewPage.class,
+      UiViews.HistoryRow.class,
+      UiViews.ConditionRow.class,
+      UiViews.CommitLine.class,
+      UiViews.Changes.class,
+      UiViews.Release.class,
+      UiViews.RolloutInfo.class,
+      UiViews.EnvironmentPage.class,
+      UiViews.StepRow.class,
+      UiViews.CheckRow.class,
+      UiViews.Steps.class,
+      UiViews.DeploymentPage.class,
+      UiViews.SignInPage.class
     })
 public final class NativeReflection {
 

@@ -36,6 +36,7 @@ public record DeploymentView(
     Options options,
     String backupPath,
     Long rollbackOf,
+    String reason,
     Error error,
     List<Step> steps,
     List<HealthCheck> healthChecks) {
@@ -110,6 +111,7 @@ public record DeploymentView(
         new Options(d.force, d.skipBackup, d.skipHealthCheck),
         d.backupPath,
         d.rollbackOf,
+        d.reason,
         error,
         steps,
         checks);

@@ -81,10 +81,17 @@ public class EnvironmentResource {
       summary =
           "Roll back to the previous good release (or ?to=<sha> of a release on disk) and stay"
               + " there until the spec names another commit")
-  public Response rollback(@PathParam("env") String env, @QueryParam("to") String to) {
+  public Response rollback(
+      @PathParam("env") String env,
+      @QueryParam("to") String to,
+      @QueryParam("reason")
+          @Parameter(
+              description =
+                  "Why (recorded on the rollback's deployment; one line, at most 500 characters)")
+          String reason) {
     String target = Params.commit("to", to);
     try {
-      String commit = actions.rollback(env, target);
+      String commit = actions.rollback(env, target, reason);
       return Response.accepted(new Accepted(env, "rollback", null, commit)).build();
     } catch (EnvironmentActions.ActionException e) {
       throw failed(e);

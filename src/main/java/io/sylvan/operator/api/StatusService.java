@@ -68,6 +68,15 @@ public class StatusService {
                     HealthCheckRecord.findByDeployment(id)));
   }
 
+  /** The latest {@code limit} health results of {@code env} on any node, oldest first. */
+  public List<DeploymentView.HealthCheck> healthHistory(String env, int limit) {
+    List<DeploymentView.HealthCheck> newestFirst =
+        HealthCheckRecord.findRecent(env, limit).stream().map(DeploymentView::healthCheck).toList();
+    List<DeploymentView.HealthCheck> oldestFirst = new ArrayList<>(newestFirst);
+    java.util.Collections.reverse(oldestFirst);
+    return oldestFirst;
+  }
+
   /**
    * One environment over its node rows: the environment-level fields from this node's row (else the
    * first node's), sync and health aggregated over the placed nodes, one entry per node.

@@ -38,10 +38,22 @@ public class TokenFilter implements ContainerRequestFilter {
       abort(request, "no token is configured (sylvan.auth.token): mutating endpoints are disabled");
     } else if (given == null) {
       abort(request, "missing bearer token");
-    } else if (!MessageDigest.isEqual(
-        expected.get().getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
+    } else if (!matches(config.get(), given)) {
       abort(request, "wrong bearer token");
     }
+  }
+
+  /**
+   * Whether {@code given} is the configured API token, compared in constant time; never when no
+   * token is configured (the dashboard's sign-in checks the same way).
+   */
+  public static boolean matches(OperatorConfig config, String given) {
+    Optional<String> expected = config.auth().token().filter(t -> !t.isBlank());
+    return expected.isPresent()
+        && given != null
+        && MessageDigest.isEqual(
+            expected.get().getBytes(StandardCharsets.UTF_8),
+            given.getBytes(StandardCharsets.UTF_8));
   }
 
   private static void abort(ContainerRequestContext request, String message) {

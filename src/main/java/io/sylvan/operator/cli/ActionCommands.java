@@ -185,9 +185,15 @@ final class ActionCommands {
       return waitOptions;
     }
 
+    @Option(
+        names = "--reason",
+        paramLabel = "<text>",
+        description = "Why; recorded on the rollback's deployment and shown in history.")
+    String reason;
+
     @Override
     String query() {
-      return OperatorClient.withQuery("", OperatorClient.params("to", to));
+      return OperatorClient.withQuery("", OperatorClient.params("to", to, "reason", reason));
     }
   }
 

@@ -38,7 +38,16 @@ class HistoryCommand extends CtlCommand {
     }
     Table table =
         new Table(
-            "ID", "TYPE", "STATUS", "COMMIT", "VERSION", "STARTED", "DURATION", "TRIGGER", "ERROR");
+            "ID",
+            "TYPE",
+            "STATUS",
+            "COMMIT",
+            "VERSION",
+            "STARTED",
+            "DURATION",
+            "TRIGGER",
+            "ERROR",
+            "REASON");
     for (JsonNode d : answer.json()) {
       JsonNode error = d.path("error");
       table.row(
@@ -50,7 +59,8 @@ class HistoryCommand extends CtlCommand {
           Table.time(d, "startTime"),
           d.hasNonNull("durationMs") ? d.get("durationMs").asLong() / 1000.0 + "s" : "-",
           text(d, "trigger"),
-          error.isObject() ? text(error, "step") + ": " + text(error, "message") : "");
+          error.isObject() ? text(error, "step") + ": " + text(error, "message") : "",
+          d.hasNonNull("reason") ? d.get("reason").asText() : "");
     }
     table.print(out());
     if (answer.json().isEmpty()) {

@@ -22,6 +22,9 @@ public interface OperatorConfig {
 
   Auth auth();
 
+  /** The dashboard under {@code /ui}: docs/dashboard.md. */
+  Ui ui();
+
   Pm2 pm2();
 
   Reconcile reconcile();
@@ -207,6 +210,24 @@ public interface OperatorConfig {
 
     /** Shared secret of the git webhook (GitHub's {@code X-Hub-Signature-256}). */
     Optional<String> webhookSecret();
+  }
+
+  interface Ui {
+    /** How long a dashboard sign-in lasts; the session cookie expires with it. */
+    @WithDefault("8h")
+    java.time.Duration sessionLifetime();
+
+    /** Rows per page of an environment's history. */
+    @WithDefault("20")
+    int historyPageSize();
+
+    /** How many of the latest deployments the step timeline shows. */
+    @WithDefault("10")
+    int timelineDeployments();
+
+    /** How many of the latest health results the chart shows. */
+    @WithDefault("60")
+    int healthPoints();
   }
 
   interface Pm2 {

@@ -4,6 +4,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.sylvan.operator.pipeline.DeployOptions;
 import io.sylvan.operator.pipeline.Releases;
 import io.sylvan.operator.runtime.Commits;
+import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.spec.SpecLookup;
@@ -61,12 +62,14 @@ public class EnvironmentActions {
   /**
    * Rolls back to {@code to}, or to the newest earlier good release still on disk, and pins the
    * environment there until the spec names another commit. Returns the commit. Rolling back to the
-   * commit that already serves is refused (a conflict) and changes nothing.
+   * commit that already serves is refused (a conflict) and changes nothing. {@code reason} (may be
+   * null) is recorded on the rollback's deployment.
    */
-  public String rollback(String env, String to) throws ActionException {
+  public String rollback(String env, String to, String reason) throws ActionException {
     DeploySpec spec = spec(env);
     Releases releases = new Releases(spec.spec().target().root());
     EnvironmentState state = state(env);
+    reason = reason(reason);
     String target = to != null ? resolve(releases, to) : previousGood(releases, state);
     if (!FleetRollouts.placed(spec)
         && releases.current().flatMap(Releases::revision).filter(target::equals).isPresent()
@@ -80,9 +83,9 @@ public class EnvironmentActions {
           true);
     }
     if (FleetRollouts.placed(spec)) {
-      rollBackFleet(env, target, spec.spec().source().commit());
+      rollBackFleet(env, target, spec.spec().source().commit(), reason);
     } else {
-      status.manualRollbackRequested(env, target, spec.spec().source().commit());
+      status.manualRollbackRequested(env, target, spec.spec().source().commit(), reason);
     }
     loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
     return target;
@@ -93,7 +96,8 @@ public class EnvironmentActions {
    * each agent, seeing the pin, rolls out to it through one rollout's waves (canary first), as it
    * would to a new commit; the other agents are woken at once.
    */
-  private void rollBackFleet(String env, String target, String desired) throws ActionException {
+  private void rollBackFleet(String env, String target, String desired, String reason)
+      throws ActionException {
     List<EnvironmentState> rows = environments.findAllNodes(env);
     if (!rows.isEmpty()
         && rows.stream().allMatch(r -> target.equals(r.actualCommit))
@@ -106,7 +110,7 @@ public class EnvironmentActions {
               + "; nothing to roll back, nothing changed",
           true);
     }
-    List<String> pinned = status.fleetRollbackRequested(env, target, desired);
+    List<String> pinned = status.fleetRollbackRequested(env, target, desired, reason);
     LOG.infof(
         "[%s] fleet rollback to %s requested: nodes %s pinned",
         env, Commits.short12(target), pinned);
@@ -132,6 +136,22 @@ public class EnvironmentActions {
           e.suspended = spec.spec().reconcile().suspend();
         });
     loop.submit(env, ReconcileRequest.of(Trigger.MANUAL));
+  }
+
+  /** The longest rollback reason kept; a longer one is cut. */
+  public static final int MAX_REASON_LENGTH = 500;
+
+  /**
+   * A reason as stored: one line, at most {@link #MAX_REASON_LENGTH} characters, credentials in
+   * URLs masked (a pasted link must not publish them in history); blank is none.
+   */
+  static String reason(String given) {
+    if (given == null || given.isBlank()) {
+      return null;
+    }
+    String line = given.strip().replaceAll("\\p{Cntrl}+", " ");
+    String cut = line.length() > MAX_REASON_LENGTH ? line.substring(0, MAX_REASON_LENGTH) : line;
+    return Redactor.patterns(cut);
   }
 
   private DeploySpec spec(String env) throws ActionException {

@@ -235,6 +235,7 @@ public class StatusWriter implements DeploymentListener {
           e.failedCommit = null;
           e.pinnedCommit = null;
           e.pinnedDesiredCommit = null;
+          e.pinnedReason = null;
           e.clearStalled(Reasons.PROGRESSING, "a person asked for a sync");
         });
   }
@@ -432,23 +433,25 @@ public class StatusWriter implements DeploymentListener {
     }
   }
 
-  void manualRollbackRequested(String env, String target, String desired) {
-    update(env, pinned(target, desired));
+  void manualRollbackRequested(String env, String target, String desired, String reason) {
+    update(env, pinned(target, desired, reason));
   }
 
   /**
    * A person rolled a placed environment back: every node's row is pinned to {@code target}, so
    * every agent rolls out to it through the rollout's waves. Returns the nodes pinned.
    */
-  java.util.List<String> fleetRollbackRequested(String env, String target, String desired) {
-    return environments.updateAllNodes(env, announced(env, pinned(target, desired)));
+  java.util.List<String> fleetRollbackRequested(
+      String env, String target, String desired, String reason) {
+    return environments.updateAllNodes(env, announced(env, pinned(target, desired, reason)));
   }
 
   private static java.util.function.Consumer<EnvironmentState> pinned(
-      String target, String desired) {
+      String target, String desired, String reason) {
     return e -> {
       e.pinnedCommit = target;
       e.pinnedDesiredCommit = desired;
+      e.pinnedReason = reason;
       if (target.equals(e.failedCommit)) {
         e.failedCommit = null;
       }

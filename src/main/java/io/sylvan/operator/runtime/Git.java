@@ -200,6 +200,37 @@ public class Git {
   }
 
   /**
+   * The commits between {@code from} (exclusive) and {@code to}, newest first, each as sha and
+   * subject (at most {@code max}); empty when git cannot tell (a commit not in the mirror).
+   */
+  public Optional<List<String[]>> commitSubjects(Path gitDir, String from, String to, int max) {
+    requireObjectId(from);
+    requireObjectId(to);
+    CommandResult r =
+        runner.run(
+            command(commands.commitSubjects(gitDir, from, to, max), NAMES_TIMEOUT, List.of())
+                .build());
+    if (!r.ok()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        r.output().lines().filter(l -> !l.isBlank()).map(l -> l.split("\t", 2)).toList());
+  }
+
+  /** The paths changed between {@code from} and {@code to}; empty when git cannot tell. */
+  public Optional<List<String>> changedPaths(Path gitDir, String from, String to) {
+    requireObjectId(from);
+    requireObjectId(to);
+    CommandResult r =
+        runner.run(
+            command(commands.changedPaths(gitDir, from, to), NAMES_TIMEOUT, List.of()).build());
+    if (!r.ok()) {
+      return Optional.empty();
+    }
+    return Optional.of(r.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+  }
+
+  /**
    * Replaces {@code user:token@} in every URL of {@code text} with {@code ***@} ({@link Redactor}).
    */
   public static String redactUrls(String text) {

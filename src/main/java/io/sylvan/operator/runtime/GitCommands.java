@@ -63,6 +63,25 @@ public final class GitCommands {
     return argv("--git-dir", gitDir.toString(), "ls-tree", "--name-only", commit);
   }
 
+  /**
+   * The commits reachable from {@code to} but not {@code from}, newest first: sha, tab, subject.
+   */
+  public List<String> commitSubjects(Path gitDir, String from, String to, int max) {
+    return argv(
+        "--git-dir",
+        gitDir.toString(),
+        "log",
+        "--max-count=" + max,
+        "--format=%H%x09%s",
+        from + ".." + to,
+        "--");
+  }
+
+  /** The paths that differ between the trees of {@code from} and {@code to}, one a line. */
+  public List<String> changedPaths(Path gitDir, String from, String to) {
+    return argv("--git-dir", gitDir.toString(), "diff", "--name-only", from, to, "--");
+  }
+
   /** A local clone of {@code source} without a working tree yet (objects are hard-linked). */
   public List<String> cloneWithoutCheckout(Path source, Path dir) {
     return argv(

@@ -94,6 +94,9 @@ public class Deployment extends PanacheEntityBase {
   @Column(name = "rollback_of")
   public Long rollbackOf;
 
+  /** Why a person rolled back (given with the rollback); null otherwise. */
+  public String reason;
+
   /** The operator instance that ran it (host and pid), for crash recovery. */
   @Column(name = "operator_id")
   public String operatorId;

@@ -33,6 +33,12 @@ public class DeploymentRecorder {
     if (d.startedAt == null) {
       d.startedAt = Instant.now();
     }
+    if (d.reason == null) {
+      // A run to the commit a person pinned is their rollback: it carries their reason.
+      EnvironmentState.findByName(d.environment, d.node)
+          .filter(e -> d.gitCommit.equals(e.pinnedCommit))
+          .ifPresent(e -> d.reason = e.pinnedReason);
+    }
     d.persist();
     return d.id;
   }

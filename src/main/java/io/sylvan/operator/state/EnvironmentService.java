@@ -98,6 +98,7 @@ public class EnvironmentService implements EstablishedEnvironments {
         // The spec names a new commit: a manual rollback's pin ends here.
         e.pinnedCommit = null;
         e.pinnedDesiredCommit = null;
+        e.pinnedReason = null;
       }
       recover(e);
     }

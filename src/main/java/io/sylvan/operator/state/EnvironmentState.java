@@ -92,6 +92,10 @@ public class EnvironmentState extends PanacheEntityBase {
   @Column(name = "pinned_desired_commit")
   public String pinnedDesiredCommit;
 
+  /** Why the person who set the pin rolled back; the deployment to the pin records it. */
+  @Column(name = "pinned_reason")
+  public String pinnedReason;
+
   @Column(name = "sync_status", nullable = false)
   public SyncStatus sync = SyncStatus.UNKNOWN;
 

@@ -78,6 +78,11 @@ public class HealthCheckRecord extends PanacheEntityBase {
     return list("deploymentId", Sort.ascending("id"), deploymentId);
   }
 
+  /** The latest {@code limit} checks of {@code environment} on every node, newest first. */
+  public static List<HealthCheckRecord> findRecent(String environment, int limit) {
+    return find("environment", Sort.descending("id"), environment).page(0, limit).list();
+  }
+
   /** The latest check of {@code environment} on {@code node}. */
   public static Optional<HealthCheckRecord> findLatest(String environment, String node) {
     return find("environment = ?1 and node = ?2", Sort.descending("id"), environment, node)

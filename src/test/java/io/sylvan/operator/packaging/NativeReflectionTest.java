@@ -98,6 +98,14 @@ class NativeReflectionTest {
   }
 
   @Test
+  void everyDashboardViewIsRegistered() {
+    List<Class<?>> views = new ArrayList<>();
+    nestedRecords(io.sylvan.operator.ui.UiViews.class, views);
+    assertThat(views).contains(io.sylvan.operator.ui.UiViews.EnvRow.class);
+    assertThat(registered()).containsAll(views);
+  }
+
+  @Test
   void pipelineAndStateJsonAreRegistered() throws Exception {
     assertThat(registered())
         .contains(
@@ -119,10 +127,17 @@ class NativeReflectionTest {
       props.load(in);
     }
     assertThat(props.getProperty("quarkus.native.resources.includes"))
-        .isEqualTo("launcher/**,operator/**,db/migration/**");
+        .isEqualTo(
+            "launcher/**,operator/**,db/migration/**,ui/**,"
+                + "META-INF/resources/webjars/htmx.org/**,"
+                + "META-INF/resources/webjars/htmx-ext-sse/**,"
+                + "META-INF/maven/org.webjars.npm/**");
     ClassLoader cl = NativeReflection.class.getClassLoader();
     assertThat(cl.getResource("launcher/sylvan-launcher.js")).isNotNull();
     assertThat(cl.getResource("operator/ecosystem.config.js")).isNotNull();
     assertThat(cl.getResource("db/migration")).isNotNull();
+    assertThat(cl.getResource("ui/dashboard.css")).isNotNull();
+    assertThat(cl.getResource("META-INF/resources/webjars/htmx.org")).isNotNull();
+    assertThat(cl.getResource("META-INF/resources/webjars/htmx-ext-sse")).isNotNull();
   }
 }

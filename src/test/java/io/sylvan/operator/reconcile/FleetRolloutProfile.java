@@ -3,14 +3,12 @@ package io.sylvan.operator.reconcile;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.sylvan.operator.pipeline.NodeAppRepo;
 import io.sylvan.operator.pipeline.TestSpecs;
-import io.sylvan.operator.runtime.Command;
 import io.sylvan.operator.runtime.CommandResult;
-import io.sylvan.operator.runtime.CommandRunner;
+import io.sylvan.operator.runtime.TestGit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -33,10 +31,8 @@ public class FleetRolloutProfile implements QuarkusTestProfile {
       APP_REPO = NodeAppRepo.create(WORK.resolve("app"), "7.0.0");
       COMMIT_A = APP_REPO.commitChange("A");
       SPEC_REPO = WORK.resolve("specs");
+      TestGit.init(SPEC_REPO);
       Files.createDirectories(SPEC_REPO.resolve("deploy-specs"));
-      git("init", "-q", "-b", "main");
-      git("config", "user.email", "tests@sylvan.invalid");
-      git("config", "user.name", "Sylvan Tests");
       git("commit", "-q", "--allow-empty", "-m", "no environments yet");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -88,20 +84,7 @@ public class FleetRolloutProfile implements QuarkusTestProfile {
   }
 
   private static CommandResult git(String... args) {
-    String[] argv = new String[args.length + 1];
-    argv[0] = "git";
-    System.arraycopy(args, 0, argv, 1, args.length);
-    CommandResult r =
-        CommandRunner.local()
-            .run(
-                Command.builder(argv)
-                    .workingDir(SPEC_REPO)
-                    .timeout(Duration.ofSeconds(30))
-                    .build());
-    if (!r.ok()) {
-      throw new IllegalStateException(r.describe());
-    }
-    return r;
+    return TestGit.run(SPEC_REPO, args);
   }
 
   @Override

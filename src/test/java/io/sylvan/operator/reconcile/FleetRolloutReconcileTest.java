@@ -188,7 +188,7 @@ class FleetRolloutReconcileTest {
             });
     int before = deployments(placed.env()).size();
 
-    assertThat(actions.rollback(placed.env(), null)).isEqualTo(a);
+    assertThat(actions.rollback(placed.env(), null, null)).isEqualTo(a);
 
     assertThat(env(placed.env()).pinnedCommit).isEqualTo(a);
     assertThat(

@@ -240,7 +240,7 @@ class RunbookTest {
           commitDrift(env);
           status.started(env, DeploymentType.UPDATE, BAD);
           status.finished(outcome(env, BAD, Kind.UPDATE, Result.SUCCEEDED, null, null, true));
-          status.manualRollbackRequested(env, GOOD, BAD);
+          status.manualRollbackRequested(env, GOOD, BAD, null);
           status.drift(
               env, observation(Drift.COMMIT, "serving bbbbbbbbbbbb, want aaaaaaaaaaaa"), GOOD);
           status.started(env, DeploymentType.ROLLBACK, GOOD);
