@@ -101,7 +101,6 @@ class ApiErrorShapeTest {
     for (String path :
         List.of(
             "/nope",
-            "/",
             "/status/production/extra",
             "/deployments/1/steps",
             "/status/..%2f..",
