@@ -219,18 +219,12 @@ class RunbookTest {
     s.put(
         Reasons.ROLLBACK_FAILED,
         env -> {
-          commitDrift(env);
-          status.started(env, DeploymentType.UPDATE, BAD);
-          status.finished(
-              outcome(
-                  env,
-                  BAD,
-                  Kind.UPDATE,
-                  Result.ROLLBACK_FAILED,
-                  failure("Running health checks", Phase.POST_DEPLOY, FailureCode.HEALTH_CHECK),
-                  new DeploymentOutcome.Rollback(
-                      2, GOOD, failure("Reloading PM2", Phase.ROLLBACK, FailureCode.RELOAD_FAILED)),
-                  false));
+          failedAfterSwitch(
+              env,
+              Result.ROLLBACK_FAILED,
+              new DeploymentOutcome.Rollback(
+                  2, GOOD, failure("Reloading PM2", Phase.ROLLBACK, FailureCode.RELOAD_FAILED)),
+              false);
           nextTick(env);
         });
     s.put(
@@ -299,6 +293,12 @@ class RunbookTest {
   }
 
   private void rolledBack(String env) {
+    failedAfterSwitch(env, Result.ROLLED_BACK, new DeploymentOutcome.Rollback(2, GOOD, null), true);
+  }
+
+  /** BAD went live, failed its health check after the switch, and {@code rollback} followed. */
+  private void failedAfterSwitch(
+      String env, Result result, DeploymentOutcome.Rollback rollback, boolean healthChecked) {
     commitDrift(env);
     status.started(env, DeploymentType.UPDATE, BAD);
     status.finished(
@@ -306,10 +306,10 @@ class RunbookTest {
             env,
             BAD,
             Kind.UPDATE,
-            Result.ROLLED_BACK,
+            result,
             failure("Running health checks", Phase.POST_DEPLOY, FailureCode.HEALTH_CHECK),
-            new DeploymentOutcome.Rollback(2, GOOD, null),
-            true));
+            rollback,
+            healthChecked));
   }
 
   private void haltedAndTicked(String env, FailureCode code, String step, Phase phase) {
