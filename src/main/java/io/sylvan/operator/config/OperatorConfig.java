@@ -36,6 +36,15 @@ public interface OperatorConfig {
   /** How git reaches private repositories, app and spec repositories alike. */
   GitAccess git();
 
+  /** Age-encrypted env files in the spec repository: docs/secrets.md. */
+  Secrets secrets();
+
+  /** The node's age key, which decrypts {@code spec.env.encryptedFile}. */
+  interface Secrets {
+    /** The node's age identity file (from {@code age-keygen}), mode 600; unset: none. */
+    Optional<Path> identity();
+  }
+
   /** SSH deploy key, pinned known_hosts, HTTPS tokens: docs/private-repositories.md. */
   interface GitAccess {
     /** The private half of an SSH deploy key, mode 600; unset: ssh's defaults in {@code ~/.ssh}. */

@@ -43,6 +43,12 @@ public final class Redactor {
   /** Longest first, so a secret that contains another one is masked as a whole. */
   private final List<String> secrets;
 
+  /**
+   * Values decrypted by this process (age-encrypted env files), masked by every redactor for the
+   * life of the process: a defense in depth for output that did not go through the run's own.
+   */
+  private static volatile List<String> remembered = List.of();
+
   private Redactor(List<String> secrets) {
     this.secrets = secrets;
   }
@@ -67,6 +73,21 @@ public final class Redactor {
     return new Redactor(merged);
   }
 
+  /**
+   * Adds {@code values} to what every redactor of this process masks, for as long as it runs (short
+   * and blank values are left out, as for a dictionary).
+   */
+  public static synchronized void remember(Collection<String> values) {
+    // Process-wide, so only what looks like a secret: masking a plain word such as `production`
+    // or a number everywhere would garble environment names and figures in every answer.
+    List<String> secretLike =
+        values.stream()
+            .filter(Objects::nonNull)
+            .filter(v -> v.length() >= 8 && !v.matches("[a-z]+|[0-9.]+|true|false"))
+            .toList();
+    remembered = PATTERNS_ONLY.with(remembered).with(secretLike).secrets;
+  }
+
   /** This dictionary plus the other's. */
   public Redactor with(Redactor other) {
     return with(other.secrets);
@@ -79,6 +100,9 @@ public final class Redactor {
     }
     String result = text;
     for (String secret : secrets) {
+      result = result.replace(secret, MASK);
+    }
+    for (String secret : remembered) {
       result = result.replace(secret, MASK);
     }
     return patterns(result);

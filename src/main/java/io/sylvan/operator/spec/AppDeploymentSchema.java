@@ -108,7 +108,7 @@ final class AppDeploymentSchema {
                 "process", false, "instances", "port", "maxMemoryRestart", "script", "ecosystem")),
         build(s.section("build", false, "install", "command", "timeout", "cache")),
         migrate(s.section("migrate", false, "command", "backupCommand", "timeout")),
-        env(s.section("env", false, "file", "required")),
+        env(s.section("env", false, "file", "encryptedFile", "required")),
         healthCheck(
             s.section(
                 "healthCheck",
@@ -225,7 +225,19 @@ final class AppDeploymentSchema {
   private DeploySpec.Env env(YamlSection s) {
     String file = s.string("file", false, ENV_FILE, v -> SpecValues.relative(v, "target.root"));
     List<String> required = s.strings("required", ENV_REQUIRED, SpecValues::envVar);
-    return new DeploySpec.Env(file, required);
+    Node fileNode = s.node("file");
+    Node encryptedNode = s.node("encryptedFile");
+    String encrypted =
+        s.string("encryptedFile", false, null, v -> SpecValues.relative(v, "the spec repository"));
+    if (fileNode != null && encryptedNode != null) {
+      // Two sources of one env file: which one wins would be a guess.
+      binder.error(
+          encryptedNode.getStartMark(),
+          s.field("encryptedFile"),
+          "cannot be used together with spec.env.file: an env file is either managed by hand"
+              + " (file) or decrypted from the spec repository (encryptedFile), not both");
+    }
+    return new DeploySpec.Env(file, required, encrypted);
   }
 
   private DeploySpec.HealthCheck healthCheck(YamlSection s) {

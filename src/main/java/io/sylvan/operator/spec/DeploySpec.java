@@ -211,8 +211,21 @@ public record DeploySpec(
     }
   }
 
-  /** The shared env file (relative to target.root) and the keys it must define. */
-  public record Env(String file, List<String> required) {}
+  /**
+   * The env file and the keys it must define: the shared one (relative to target.root), managed by
+   * hand, or one decrypted on the node from an age-encrypted file in the spec repository ({@code
+   * encryptedFile}, relative to the repository's root; null when unused) into each release.
+   */
+  public record Env(String file, List<String> required, String encryptedFile) {
+
+    public Env(String file, List<String> required) {
+      this(file, required, null);
+    }
+
+    public boolean encrypted() {
+      return encryptedFile != null;
+    }
+  }
 
   /**
    * The health check; {@code preview}: run it on the new release started beside the serving one

@@ -5,6 +5,7 @@ import io.sylvan.operator.runtime.Redactor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -95,6 +96,20 @@ public class SpecCatalog {
           config.git().transport());
     }
     return new LocalDirectorySpecSource(specs.directory(), parser);
+  }
+
+  /**
+   * The root of the spec repository, against which {@code spec.env.encryptedFile} is resolved: the
+   * git checkout, or for a local spec folder the folder that holds it (as a repository holds {@code
+   * deploy-specs/}).
+   */
+  public static Path repositoryRoot(OperatorConfig config) {
+    OperatorConfig.Specs specs = config.specs();
+    if (specs.gitUrl().filter(url -> !url.isBlank()).isPresent()) {
+      return config.dataDir().resolve(CHECKOUT_DIR).toAbsolutePath().normalize();
+    }
+    Path dir = specs.directory().toAbsolutePath().normalize();
+    return dir.getParent() == null ? dir : dir.getParent();
   }
 
   /**

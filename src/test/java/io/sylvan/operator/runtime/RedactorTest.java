@@ -75,4 +75,13 @@ class RedactorTest {
         .isEqualTo("https://git.example.com/sylvan/app.git");
     assertThat(r.redactForPublic(null)).isNull();
   }
+
+  @Test
+  void rememberedValuesAreMaskedByEveryRedactorButPlainWordsAndNumbersAreNot() {
+    Redactor.remember(List.of("remembered-Hq2Zx9", "productionish", "123456789", "short"));
+
+    assertThat(Redactor.PATTERNS_ONLY.redact("a remembered-Hq2Zx9 b")).isEqualTo("a *** b");
+    assertThat(Redactor.of(List.of()).redact("productionish 123456789 short"))
+        .isEqualTo("productionish 123456789 short");
+  }
 }

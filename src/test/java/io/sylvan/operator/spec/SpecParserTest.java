@@ -51,6 +51,9 @@ class SpecParserTest {
       environment-file-mismatch    |  4 | 16 | metadata.environment              | must be named production.yaml
       env-file-escapes-root        | 12 | 11 | spec.env.file                     | '..' leads outside target.root
       env-file-absolute            | 12 | 11 | spec.env.file                     | relative to target.root, not an absolute path
+      encrypted-file-escapes-repo  | 12 | 20 | spec.env.encryptedFile            | '..' leads outside the spec repository
+      encrypted-file-absolute      | 12 | 20 | spec.env.encryptedFile            | relative to the spec repository, not an absolute path
+      encrypted-file-and-file      | 13 | 20 | spec.env.encryptedFile            | cannot be used together with spec.env.file
       script-escapes-release       | 12 | 13 | spec.process.script               | '..' leads outside the release directory
       root-relative                | 10 | 11 | spec.target.root                  | must be an absolute path
       duration-words               | 12 | 14 | spec.healthCheck.timeout          | expected a duration like 5s, 500ms, 2m or 1h
