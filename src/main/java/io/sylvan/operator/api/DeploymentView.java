@@ -28,6 +28,7 @@ public record DeploymentView(
     String version,
     String buildId,
     BuildIdSource buildIdSource,
+    String envHash,
     String previousCommit,
     Instant startTime,
     Instant endTime,
@@ -103,6 +104,8 @@ public record DeploymentView(
         d.version,
         d.buildId,
         d.buildIdSource,
+        // The first 12 hex digits, as short commits: enough to tell env files apart.
+        d.envHash == null ? null : d.envHash.substring(0, Math.min(12, d.envHash.length())),
         d.previousCommit,
         d.startedAt,
         d.endedAt,

@@ -134,9 +134,12 @@ public class AutoRollback {
     if (lastGood != null && !lastGood.equals(failed.commit())) {
       failed.releases().forCommit(lastGood).ifPresent(p -> candidates.add(new Target(lastGood, p)));
     }
+    // Another release of the same commit counts too: an env change is rolled back to the
+    // release, and so the env file, that served before it.
     if (failed.servingRelease().isPresent()
         && failed.servingCommit().isPresent()
-        && !failed.servingCommit().get().equals(failed.commit())) {
+        && (!failed.servingCommit().get().equals(failed.commit())
+            || !failed.servingRelease().get().equals(failed.releaseDir()))) {
       candidates.add(new Target(failed.servingCommit().get(), failed.servingRelease().get()));
     }
     return candidates.stream().findFirst();

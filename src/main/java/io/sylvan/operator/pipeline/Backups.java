@@ -2,6 +2,7 @@ package io.sylvan.operator.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sylvan.operator.runtime.Age;
 import io.sylvan.operator.runtime.FileTrees;
 import io.sylvan.operator.runtime.ToolVersions;
 import java.io.IOException;
@@ -34,6 +35,19 @@ public final class Backups {
 
   public static final String METADATA = "metadata.json";
   public static final String RELEASE_REF = "release";
+
+  /** A hand-managed env file, in plain text (mode 600): when the node has no age identity. */
+  public static final String ENV_COPY = ".env.local";
+
+  /** A hand-managed env file encrypted to the node's age recipient. */
+  public static final String ENV_COPY_ENCRYPTED = ".env.local.age";
+
+  /** The serving release's encrypted env file (spec.env.encryptedFile), as it came from git. */
+  public static final String ENV_SOURCE = "env.age";
+
+  /** SHA-256 of that file and of its content, never the content. */
+  public static final String ENV_HASHES = "env.sha256";
+
   public static final Duration MAX_AGE = Duration.ofDays(7);
   static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss");
   static final List<String> LOCKFILES =
@@ -72,12 +86,7 @@ public final class Backups {
     meta.put("release", serving.map(Path::toString).orElse(null));
     JSON.writeValue(backup.resolve(METADATA).toFile(), meta);
 
-    Path envFile = ctx.envFile();
-    if (Files.isRegularFile(envFile)) {
-      Path copy = backup.resolve(".env.local");
-      Files.copy(envFile, copy, StandardCopyOption.REPLACE_EXISTING);
-      Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
-    }
+    backUpEnv(ctx, backup, serving);
     if (serving.isPresent()) {
       for (String lock : LOCKFILES) {
         Path lf = serving.get().resolve(lock);
@@ -88,6 +97,47 @@ public final class Backups {
       Files.writeString(backup.resolve(RELEASE_REF), serving.get() + "\n");
     }
     return backup;
+  }
+
+  /**
+   * Never the plaintext of an encrypted env file: its encrypted copy and hashes. A hand-managed env
+   * file is encrypted to the node's recipient when the node has an identity, else copied with mode
+   * 600 (docs/secrets.md says so).
+   */
+  private static void backUpEnv(DeploymentContext ctx, Path backup, Optional<Path> serving)
+      throws IOException {
+    if (ctx.s().env().encrypted()) {
+      if (serving.isPresent()) {
+        for (String[] f :
+            List.of(
+                new String[] {EnvSecrets.RELEASE_ENV_SOURCE, ENV_SOURCE},
+                new String[] {EnvSecrets.RELEASE_ENV_HASHES, ENV_HASHES})) {
+          Path from = serving.get().resolve(f[0]);
+          if (Files.isRegularFile(from)) {
+            Files.copy(from, backup.resolve(f[1]), StandardCopyOption.REPLACE_EXISTING);
+          }
+        }
+      }
+      return;
+    }
+    Path envFile = ctx.envFile();
+    if (!Files.isRegularFile(envFile)) {
+      return;
+    }
+    EnvSecrets secrets = ctx.tools().secrets();
+    if (secrets.identity().isPresent()) {
+      try {
+        String recipient = secrets.age().recipient(secrets.identity().get());
+        secrets.age().encrypt(recipient, envFile, backup.resolve(ENV_COPY_ENCRYPTED));
+        return;
+      } catch (Age.AgeException e) {
+        // No plaintext fallback when the node means to encrypt: the backup fails instead.
+        throw new IOException(e.getMessage());
+      }
+    }
+    Path copy = backup.resolve(ENV_COPY);
+    Files.copy(envFile, copy, StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rw-------"));
   }
 
   /** The newest backup whose metadata names {@code commit} as the serving one. */

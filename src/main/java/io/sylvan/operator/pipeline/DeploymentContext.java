@@ -37,6 +37,11 @@ public final class DeploymentContext {
   /** Values of the env file, as the validation read them. */
   private Map<String, String> envValues = Map.of();
 
+  /** The encrypted env file as validation decrypted it; null for a hand-managed env file. */
+  private EnvSecrets.Decrypted decrypted;
+
+  private String envHash;
+
   /** The operator's secrets and the env file's values: for every log line, output and record. */
   private Redactor redactor;
 
@@ -156,6 +161,25 @@ public final class DeploymentContext {
     this.envValues = Map.copyOf(values);
     this.redactor = redactor.with(values.values());
     log.redactor(redactor);
+  }
+
+  /** The decrypted env file (in memory only), once validation decrypted it. */
+  public Optional<EnvSecrets.Decrypted> decrypted() {
+    return Optional.ofNullable(decrypted);
+  }
+
+  void decrypted(EnvSecrets.Decrypted d) {
+    this.decrypted = d;
+    this.envHash = d.contentHash();
+  }
+
+  /** SHA-256 of the env content this run deploys, once validation read it; never the content. */
+  public Optional<String> envHash() {
+    return Optional.ofNullable(envHash);
+  }
+
+  void envHash(String hash) {
+    this.envHash = hash;
   }
 
   /** What every output, message and record of this run passes before it is kept or shown. */

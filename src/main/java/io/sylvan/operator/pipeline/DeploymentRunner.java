@@ -70,6 +70,28 @@ public class DeploymentRunner {
       String specRevision,
       BuildAgreement agreement)
       throws BusyException {
+    return prepareUpdate(
+        spec, commit, options, trigger, specRevision, PipelineSteps.update(agreement));
+  }
+
+  /**
+   * An update of the encrypted env file alone ({@link PipelineSteps#envChange}): a copy of the
+   * serving release of {@code commit} with the new env file, no build.
+   */
+  public PreparedDeployment prepareEnvChange(
+      DeploySpec spec, String commit, Trigger trigger, String specRevision) throws BusyException {
+    return prepareUpdate(
+        spec, commit, DeployOptions.NONE, trigger, specRevision, PipelineSteps.envChange());
+  }
+
+  private PreparedDeployment prepareUpdate(
+      DeploySpec spec,
+      String commit,
+      DeployOptions options,
+      Trigger trigger,
+      String specRevision,
+      List<Step> steps)
+      throws BusyException {
     EnvironmentLock.Held lock = lock(spec.environment());
     try {
       Releases releases = new Releases(spec.spec().target().root());
@@ -81,8 +103,7 @@ public class DeploymentRunner {
               new DeploymentStarter.Plan(
                   spec, commit, type, options, trigger, specRevision, releaseDir, serving, null),
               starter.newLog(spec));
-      return new PreparedDeployment(
-          ctx, PreparedDeployment.Kind.UPDATE, PipelineSteps.update(agreement), lock, null, null);
+      return new PreparedDeployment(ctx, PreparedDeployment.Kind.UPDATE, steps, lock, null, null);
     } catch (RuntimeException e) {
       lock.close();
       throw e;

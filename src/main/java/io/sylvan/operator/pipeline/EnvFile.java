@@ -1,12 +1,12 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.Dotenv;
 import io.sylvan.operator.runtime.Redactor;
 import io.sylvan.operator.spec.DeploySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -26,7 +26,11 @@ public final class EnvFile {
    * command of this environment returns. A missing or unreadable file adds nothing.
    */
   public static Redactor redactor(Redactor base, DeploySpec spec) {
-    Path file = of(spec);
+    // A decrypted env file lives in each release: the serving one's values are the ones to mask.
+    Path file =
+        spec.spec().env().encrypted()
+            ? spec.spec().target().current().resolve(EnvSecrets.RELEASE_ENV)
+            : of(spec);
     if (!Files.isRegularFile(file)) {
       return base;
     }
@@ -38,33 +42,11 @@ public final class EnvFile {
   }
 
   public static Map<String, String> read(Path file) throws IOException {
-    Map<String, String> values = new LinkedHashMap<>();
-    for (String raw : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-      String line = raw.strip();
-      if (line.isEmpty() || line.startsWith("#")) {
-        continue;
-      }
-      if (line.startsWith("export ")) {
-        line = line.substring("export ".length()).strip();
-      }
-      int eq = line.indexOf('=');
-      if (eq <= 0) {
-        continue;
-      }
-      String key = line.substring(0, eq).strip();
-      String value = line.substring(eq + 1).strip();
-      if (value.length() >= 2
-          && (value.startsWith("\"") && value.endsWith("\"")
-              || value.startsWith("'") && value.endsWith("'"))) {
-        value = value.substring(1, value.length() - 1);
-      } else {
-        int hash = value.indexOf(" #");
-        if (hash >= 0) {
-          value = value.substring(0, hash).strip();
-        }
-      }
-      values.put(key, value);
-    }
-    return values;
+    return parse(Files.readString(file, StandardCharsets.UTF_8));
+  }
+
+  /** The values of a dotenv text (a decrypted env file, held in memory only). */
+  public static Map<String, String> parse(String text) {
+    return Dotenv.parse(text);
   }
 }

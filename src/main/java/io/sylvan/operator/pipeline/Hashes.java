@@ -10,12 +10,21 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** SHA-256 of strings and files. */
-final class Hashes {
+public final class Hashes {
 
   private Hashes() {}
 
   static String sha256(String s) {
     return HexFormat.of().formatHex(digest().digest(s.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The first 12 hex digits, as short commits are shown. */
+  public static String short12(String hash) {
+    return hash == null ? null : hash.substring(0, Math.min(12, hash.length()));
+  }
+
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(digest().digest(bytes));
   }
 
   static String sha256(Path file) throws IOException {

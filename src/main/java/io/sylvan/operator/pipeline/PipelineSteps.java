@@ -35,6 +35,7 @@ public final class PipelineSteps {
         new CheckoutStep(),
         new BackupStep(),
         new MigrateStep(),
+        new WriteEnvStep(),
         new CleanCacheStep(),
         new ReuseDependenciesStep(),
         new InstallStep(),
@@ -42,6 +43,22 @@ public final class PipelineSteps {
         new BuildStep(),
         new NextPreflightStep(),
         new PreviewStep(),
+        new SwitchReleaseStep(),
+        new ReloadStep(),
+        new VerifyReleaseStep(),
+        new HealthCheckStep());
+  }
+
+  /**
+   * A change of the encrypted env file alone, when the build does not depend on it: a copy of the
+   * serving release with the new env file, switched and reloaded like any update, no build.
+   */
+  public static List<Step> envChange() {
+    return List.of(
+        new ValidateStep(),
+        new BackupStep(),
+        new CopyReleaseStep(),
+        new WriteEnvStep(true),
         new SwitchReleaseStep(),
         new ReloadStep(),
         new VerifyReleaseStep(),

@@ -31,25 +31,50 @@ final class RestoreEnvStep implements Step {
 
   @Override
   public Optional<String> skipReason(DeploymentContext ctx) {
+    if (ctx.s().env().encrypted()) {
+      return Optional.of("the decrypted env file comes back with its release");
+    }
     Optional<Path> backup = ctx.backupPath();
-    if (backup.isEmpty() || !Files.isRegularFile(backup.get().resolve(".env.local"))) {
+    if (backup.isEmpty()
+        || !Files.isRegularFile(backup.get().resolve(Backups.ENV_COPY))
+            && !Files.isRegularFile(backup.get().resolve(Backups.ENV_COPY_ENCRYPTED))) {
       return Optional.of("no backup of the env file for this deployment");
     }
     return Optional.empty();
   }
 
+  /** The backed-up env file: the plain copy, or the one encrypted to the node, decrypted. */
+  private static byte[] backedUp(DeploymentContext ctx, Path backup) throws IOException {
+    Path plain = backup.resolve(Backups.ENV_COPY);
+    if (Files.isRegularFile(plain)) {
+      return Files.readAllBytes(plain);
+    }
+    EnvSecrets secrets = ctx.tools().secrets();
+    if (secrets.identity().isEmpty()) {
+      throw new IOException("the backup's env file is encrypted and this node has no identity");
+    }
+    try {
+      return secrets
+          .age()
+          .decrypt(secrets.identity().get(), backup.resolve(Backups.ENV_COPY_ENCRYPTED));
+    } catch (io.sylvan.operator.runtime.Age.AgeException e) {
+      throw new IOException(e.getMessage());
+    }
+  }
+
   @Override
   public String run(DeploymentContext ctx) throws StepFailure {
-    Path from = ctx.backupPath().orElseThrow().resolve(".env.local");
+    Path backup = ctx.backupPath().orElseThrow();
     Path to = ctx.envFile();
     try {
-      if (Files.isRegularFile(to) && Files.mismatch(from, to) == -1) {
+      byte[] content = backedUp(ctx, backup);
+      if (Files.isRegularFile(to) && java.util.Arrays.equals(Files.readAllBytes(to), content)) {
         return "env file unchanged since the backup";
       }
       // An env file an admin made a symlink stays one: the content goes to the link's target.
       Path file = linkTarget(to);
-      write(Files.readAllBytes(from), file);
-      String restored = "restored " + to.getFileName() + " from " + from.getParent().getFileName();
+      write(content, file);
+      String restored = "restored " + to.getFileName() + " from " + backup.getFileName();
       return file.equals(to.toAbsolutePath())
           ? restored
           : restored + " (through the symlink to " + file + ")";
@@ -75,7 +100,7 @@ final class RestoreEnvStep implements Step {
    * Replaces {@code file} atomically with {@code content}, mode 600 from the start (it holds
    * secrets); in place when its folder does not let us create the temporary file beside it.
    */
-  private static void write(byte[] content, Path file) throws IOException {
+  static void write(byte[] content, Path file) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".restore");
     try {
       Files.deleteIfExists(tmp);

@@ -14,6 +14,10 @@ final class SharedEnv {
   private SharedEnv() {}
 
   static void link(DeploymentContext ctx, Path release) throws IOException {
+    if (ctx.s().env().encrypted()) {
+      // The release holds its own decrypted env file (WriteEnvStep).
+      return;
+    }
     Path envFile = ctx.envFile();
     if (!Files.isRegularFile(envFile)) {
       return;

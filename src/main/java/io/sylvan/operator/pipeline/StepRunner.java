@@ -201,6 +201,10 @@ public class StepRunner {
   private static void fillResult(DeploymentContext ctx, Deployment d) {
     d.version = ctx.version().orElse(d.version);
     ctx.backupPath().ifPresent(p -> d.backupPath = p.toString());
+    // An activation (rollback) runs with the env file its release holds.
+    ctx.envHash()
+        .or(() -> EnvSecrets.contentHashOf(ctx.releaseDir()))
+        .ifPresent(h -> d.envHash = h);
     ctx.nextBuild()
         .ifPresent(
             plan -> {

@@ -11,8 +11,9 @@ import java.util.function.BiConsumer;
  * The external tools a pipeline run drives and the operator's own files on disk: git mirrors under
  * {@code <data-dir>/mirrors}, the launcher and the ecosystem file. {@code healthSink} records each
  * health report (database row and health log); {@code redactor} holds the operator's own secrets.
- * {@code idlePriority} is the operator's switch ({@code sylvan.deploy.idle-priority}): whether what
- * a deployment starts that serves no user runs at the lowest CPU and I/O priority.
+ * {@code secrets} is the node's age identity for encrypted env files. {@code idlePriority} is the
+ * operator's switch ({@code sylvan.deploy.idle-priority}): whether what a deployment starts that
+ * serves no user runs at the lowest CPU and I/O priority.
  */
 public record Toolbox(
     CommandRunner runner,
@@ -24,9 +25,10 @@ public record Toolbox(
     Path ecosystemFile,
     Redactor redactor,
     BiConsumer<DeploymentContext, HealthReport> healthSink,
-    boolean idlePriority) {
+    boolean idlePriority,
+    EnvSecrets secrets) {
 
-  /** A toolbox with the idle priority on, the operator's default. */
+  /** A toolbox with the idle priority on, the operator's default, and no age identity. */
   public Toolbox(
       CommandRunner runner,
       Git git,
@@ -47,7 +49,8 @@ public record Toolbox(
         ecosystemFile,
         redactor,
         healthSink,
-        true);
+        true,
+        EnvSecrets.NONE);
   }
 
   /** The cached bare mirror of an app repository, keyed by a hash of its URL. */

@@ -8,6 +8,7 @@ import io.sylvan.operator.config.OperatorConfig;
 import io.sylvan.operator.config.OperatorSecrets;
 import io.sylvan.operator.observe.EventData;
 import io.sylvan.operator.observe.Events;
+import io.sylvan.operator.runtime.Age;
 import io.sylvan.operator.runtime.CommandRunner;
 import io.sylvan.operator.runtime.Git;
 import io.sylvan.operator.runtime.GitException;
@@ -15,6 +16,7 @@ import io.sylvan.operator.runtime.GitTransport;
 import io.sylvan.operator.runtime.Pm2;
 import io.sylvan.operator.runtime.Pm2Installer;
 import io.sylvan.operator.runtime.ProcessCommandRunner;
+import io.sylvan.operator.spec.SpecCatalog;
 import io.sylvan.operator.state.DeploymentRecorder;
 import io.sylvan.operator.state.HealthCheckRecord;
 import io.sylvan.operator.state.HealthStatus;
@@ -30,6 +32,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -109,7 +112,11 @@ public class ToolboxProducer {
         ecosystem,
         secrets.redactor(),
         this::recordHealth,
-        config.deploy().idlePriority());
+        config.deploy().idlePriority(),
+        new EnvSecrets(
+            config.secrets().identity(),
+            Optional.of(SpecCatalog.repositoryRoot(config)),
+            new Age()));
   }
 
   /**

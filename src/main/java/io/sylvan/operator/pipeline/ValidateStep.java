@@ -1,5 +1,6 @@
 package io.sylvan.operator.pipeline;
 
+import io.sylvan.operator.runtime.Age;
 import io.sylvan.operator.runtime.PackageManager;
 import io.sylvan.operator.runtime.ToolVersions;
 import java.io.IOException;
@@ -55,9 +56,21 @@ final class ValidateStep implements Step {
     Path envFile = ctx.envFile();
     List<String> required = ctx.s().env().required();
     Map<String, String> values = Map.of();
-    if (Files.isRegularFile(envFile)) {
+    String named = envFile.toString();
+    if (ctx.s().env().encrypted()) {
+      // Decrypted into memory here, written into the release only after checkout.
+      named = ctx.s().env().encryptedFile() + " (in the spec repository)";
+      try {
+        EnvSecrets.Decrypted d = ctx.tools().secrets().decrypt(ctx.spec());
+        ctx.decrypted(d);
+        values = d.values();
+      } catch (Age.AgeException e) {
+        throw new StepFailure(FailureCode.ENV_UNREADABLE, e.getMessage());
+      }
+    } else if (Files.isRegularFile(envFile)) {
       try {
         values = EnvFile.read(envFile);
+        ctx.envHash(Hashes.sha256(envFile));
       } catch (IOException e) {
         throw new StepFailure(
             FailureCode.ENV_UNREADABLE,
@@ -79,9 +92,13 @@ final class ValidateStep implements Step {
     if (!missing.isEmpty()) {
       throw new StepFailure(
           FailureCode.MISSING_ENV,
-          "required keys missing or empty in " + envFile + ": " + String.join(", ", missing));
+          "required keys missing or empty in " + named + ": " + String.join(", ", missing));
     }
     out.append("env file: ")
+        .append(
+            ctx.decrypted()
+                .map(d -> "decrypted, sha256 " + Hashes.short12(d.contentHash()) + ", ")
+                .orElse(""))
         .append(values.size())
         .append(" keys, required present: ")
         .append(required)

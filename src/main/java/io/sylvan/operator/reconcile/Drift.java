@@ -14,7 +14,9 @@ public enum Drift {
   /** Fewer or more instances than the spec asks. */
   INSTANCES,
   /** {@code current} points at another release than the one PM2 runs. */
-  RELEASE_MISMATCH;
+  RELEASE_MISMATCH,
+  /** The right commit serves, but its env file came from another encrypted file. */
+  ENV;
 
   public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);

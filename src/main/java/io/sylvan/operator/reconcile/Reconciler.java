@@ -9,6 +9,7 @@ import io.sylvan.operator.observe.OperatorMetrics;
 import io.sylvan.operator.pipeline.BuildAgreement;
 import io.sylvan.operator.pipeline.DeploymentOutcome;
 import io.sylvan.operator.pipeline.DeploymentRunner;
+import io.sylvan.operator.pipeline.EnvSecrets;
 import io.sylvan.operator.pipeline.HealthReport;
 import io.sylvan.operator.pipeline.PreparedDeployment;
 import io.sylvan.operator.pipeline.Releases;
@@ -59,6 +60,14 @@ public class Reconciler {
   @Inject OperatorConfig config;
 
   private final Object processesLock = new Object();
+
+  /**
+   * SHA-256 of the encrypted env file whose deployment last failed, per environment: that one is
+   * not retried until the file changes. In memory: a restart tries it once more.
+   */
+  private final java.util.Map<String, String> failedEnvSource =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private List<Pm2Process> processes;
   private long processesAt;
 
@@ -123,6 +132,7 @@ public class Reconciler {
     Observation shared = Observation.of(spec, target, processes(false));
     Observation obs =
         shared.drift() == Drift.NONE ? shared : Observation.of(spec, target, processes(true));
+    obs = EnvDrift.check(spec, obs, toolbox.get().secrets());
 
     // Decide.
     if (obs.drift() == Drift.NONE) {
@@ -134,7 +144,15 @@ public class Reconciler {
     events.publish(
         new EventData.DriftDetected(
             env, obs.drift().label(), obs.detail(), java.time.Instant.now()));
-    if (target.equals(state.failedCommit)) {
+    // An env change that failed is not retried either, but a newer encrypted file is new state.
+    boolean envFailedBefore =
+        obs.drift() != Drift.ENV
+            || toolbox
+                .get()
+                .secrets()
+                .sourceHash(spec)
+                .equals(Optional.ofNullable(failedEnvSource.get(env)));
+    if (target.equals(state.failedCommit) && envFailedBefore) {
       String reason = status.stalledOnFailedCommit(env, state, obs.detail());
       return ReconcileResult.stalled(
           interval,
@@ -297,7 +315,16 @@ public class Reconciler {
       throws DeploymentRunner.BusyException {
     Optional<Path> built = new Releases(spec.spec().target().root()).forCommit(target);
     PreparedDeployment prepared;
-    if (built.isPresent() && !request.options().force()) {
+    if (obs.drift() == Drift.ENV
+        && built.isPresent()
+        && !request.options().force()
+        && !EnvDrift.changesBuild(spec, built.get(), toolbox.get().secrets())) {
+      // Only the env file changed, and no value a build bakes in: copy the release, reload.
+      prepared = runner.prepareEnvChange(spec, target, request.trigger(), revision);
+    } else if (built.isPresent()
+        && !request.options().force()
+        && obs.drift() != Drift.ENV
+        && envMatches(spec, built.get(), target, state)) {
       // The release is on disk: switch and reload it, never rebuild.
       DeploymentType type =
           target.equals(state.pinnedCommit) ? DeploymentType.ROLLBACK : DeploymentType.UPDATE;
@@ -311,7 +338,31 @@ public class Reconciler {
     }
     DeploymentOutcome outcome = runner.execute(prepared);
     forgetProcesses();
+    if (spec.spec().env().encrypted()) {
+      if (outcome.result() == DeploymentOutcome.Result.SUCCEEDED) {
+        failedEnvSource.remove(spec.environment());
+      } else {
+        toolbox
+            .get()
+            .secrets()
+            .sourceHash(spec)
+            .ifPresent(h -> failedEnvSource.put(spec.environment(), h));
+      }
+    }
     return outcome;
+  }
+
+  /**
+   * Whether activating {@code release} serves the env file the spec asks for: always for a
+   * hand-managed one and for a pinned rollback (which goes back to its release's env file on
+   * purpose); else its encrypted source must be the spec's, or the commit is built anew.
+   */
+  private boolean envMatches(DeploySpec spec, Path release, String target, EnvironmentState state) {
+    if (!spec.spec().env().encrypted() || target.equals(state.pinnedCommit)) {
+      return true;
+    }
+    Optional<String> desired = toolbox.get().secrets().sourceHash(spec);
+    return desired.isEmpty() || desired.equals(EnvSecrets.sourceHashOf(release));
   }
 
   /**

@@ -66,6 +66,10 @@ public class Deployment extends PanacheEntityBase {
   @Column(name = "build_id")
   public String buildId;
 
+  /** SHA-256 of the env file content the deployment ran with; never the content. */
+  @Column(name = "env_hash")
+  public String envHash;
+
   @Column(name = "build_id_source")
   public BuildIdSource buildIdSource;
 

@@ -3,7 +3,6 @@ package io.sylvan.operator.reconcile;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.sylvan.operator.pipeline.NodeAppRepo;
 import io.sylvan.operator.pipeline.TestSpecs;
-import io.sylvan.operator.runtime.CommandResult;
 import io.sylvan.operator.runtime.TestGit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,13 +57,7 @@ public class GitOpsProfile implements QuarkusTestProfile {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    git("add", "-A");
-    git("commit", "-q", "--allow-empty", "-m", "deploy " + commit.substring(0, 12));
-    return git("rev-parse", "HEAD").output().strip();
-  }
-
-  private static CommandResult git(String... args) {
-    return TestGit.run(SPEC_REPO, args);
+    return TestGit.commitAll(SPEC_REPO, "deploy " + commit.substring(0, 12));
   }
 
   @Override

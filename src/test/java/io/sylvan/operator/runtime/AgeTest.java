@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The age command lines as pure functions, and real age runs: each failure its own message. */
-class AgeTest {
+public class AgeTest {
 
   static final String CANARY = "canary-Zq81xVb7Lw0p";
 
@@ -26,7 +26,7 @@ class AgeTest {
   private Path encrypted;
 
   /** A node identity (mode 600, as age-keygen makes it) and a file encrypted to it. */
-  static Path keygen(Path file) throws IOException, InterruptedException {
+  public static Path keygen(Path file) throws IOException, InterruptedException {
     Process p = new ProcessBuilder("age-keygen", "-o", file.toString()).start();
     p.getInputStream().readAllBytes();
     p.getErrorStream().readAllBytes();
@@ -35,7 +35,7 @@ class AgeTest {
   }
 
   /** {@code age -r <recipient(identity)> -o out} of {@code text}, with the real binaries. */
-  static Path encrypt(Age age, Path identity, String text, Path out) throws Exception {
+  public static Path encrypt(Age age, Path identity, String text, Path out) throws Exception {
     Path plain = out.resolveSibling(out.getFileName() + ".plain");
     Files.writeString(plain, text);
     age.encrypt(age.recipient(identity), plain, out);

@@ -28,4 +28,11 @@ public final class TestGit {
     }
     return r;
   }
+
+  /** Commits everything in {@code dir} (an empty commit if nothing changed); its sha. */
+  public static String commitAll(Path dir, String message) {
+    run(dir, "add", "-A");
+    run(dir, "commit", "-q", "--allow-empty", "-m", message);
+    return run(dir, "rev-parse", "HEAD").output().strip();
+  }
 }
