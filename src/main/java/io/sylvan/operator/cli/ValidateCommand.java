@@ -1,14 +1,21 @@
 package io.sylvan.operator.cli;
 
+import io.sylvan.operator.runtime.Age;
+import io.sylvan.operator.runtime.Dotenv;
+import io.sylvan.operator.spec.DeploySpec;
 import io.sylvan.operator.spec.SpecError;
 import io.sylvan.operator.spec.SpecFolder;
 import io.sylvan.operator.spec.SpecParser;
 import io.sylvan.operator.spec.SpecSnapshot;
 import io.sylvan.operator.spec.SpecSourceException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -25,6 +32,19 @@ class ValidateCommand extends CtlCommand {
 
   @Parameters(index = "0", paramLabel = "<path>", description = "A folder of *.yaml, or a file.")
   Path path;
+
+  @Option(
+      names = "--secrets",
+      description =
+          "Also decrypt each spec's env.encryptedFile (relative to the folder that holds the spec"
+              + " folder) and list its keys, never values; needs --identity.")
+  boolean secrets;
+
+  @Option(
+      names = "--identity",
+      paramLabel = "<file>",
+      description = "The age identity to decrypt with (mode 600), e.g. a node's or your own.")
+  Path identity;
 
   @Override
   int execute() {
@@ -52,7 +72,55 @@ class ValidateCommand extends CtlCommand {
         .printf(
             "OK: %d spec file%s valid (%s)%n",
             files, files == 1 ? "" : "s", String.join(", ", snapshot.valid().keySet()));
-    return 0;
+    return secrets ? checkSecrets(snapshot) : 0;
+  }
+
+  /**
+   * Decrypts every encrypted env file the valid specs name and prints its key names; a file that
+   * does not decrypt or lacks a required key is an error. Values are never printed.
+   */
+  private int checkSecrets(SpecSnapshot snapshot) {
+    if (identity == null) {
+      throw new CliException(CliException.FAILED, "--secrets needs --identity <age identity file>");
+    }
+    Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+    Path root = folder.toAbsolutePath().normalize().getParent();
+    Age age = new Age();
+    int errors = 0;
+    for (DeploySpec spec : snapshot.valid().values()) {
+      String rel = spec.spec().env().encryptedFile();
+      if (rel == null) {
+        continue;
+      }
+      Path file = root.resolve(rel).normalize();
+      try {
+        if (!file.startsWith(root)) {
+          throw new Age.AgeException(rel + " leads outside " + root);
+        }
+        Map<String, String> values =
+            Dotenv.parse(new String(age.decrypt(identity, file), StandardCharsets.UTF_8));
+        List<String> missing =
+            spec.spec().env().required().stream()
+                .filter(k -> values.getOrDefault(k, "").isBlank())
+                .toList();
+        if (!missing.isEmpty()) {
+          throw new Age.AgeException(
+              "required keys missing or empty in " + rel + ": " + String.join(", ", missing));
+        }
+        out()
+            .printf(
+                "%s: %s decrypts: %s (%d key%s)%n",
+                spec.sourceFile(),
+                rel,
+                String.join(", ", values.keySet()),
+                values.size(),
+                values.size() == 1 ? "" : "s");
+      } catch (Age.AgeException e) {
+        err().println(spec.sourceFile() + ": " + e.getMessage());
+        errors++;
+      }
+    }
+    return errors == 0 ? 0 : CliException.FAILED;
   }
 
   /**

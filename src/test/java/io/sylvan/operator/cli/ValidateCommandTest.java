@@ -2,6 +2,8 @@ package io.sylvan.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sylvan.operator.runtime.Age;
+import io.sylvan.operator.runtime.AgeTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,6 +109,49 @@ class ValidateCommandTest {
     Ctl empty = Ctl.run("validate", dir.toString());
     assertThat(empty.exitCode()).isEqualTo(1);
     assertThat(empty.err()).contains("no *.yaml or *.yml spec files in " + dir);
+  }
+
+  @Test
+  void secretsListsTheKeyNamesOfEachEncryptedFileAndNeverAValue(@TempDir Path repo)
+      throws Exception {
+    Path specs = Files.createDirectories(repo.resolve("deploy-specs"));
+    Files.createDirectories(repo.resolve("secrets"));
+    Path identity = AgeTest.keygen(repo.resolve("me.key"));
+    Age age = new Age();
+    AgeTest.encrypt(
+        age,
+        identity,
+        "DATABASE_URL=postgres://app:canary-Cli-8Zp3@db/app\nSTRIPE_KEY=sk-canary\n",
+        repo.resolve("secrets/test.env.age"));
+    Files.writeString(specs.resolve("test.yaml"), encrypted(example("test")));
+
+    Ctl ok = Ctl.run("validate", "--secrets", "--identity", identity.toString(), specs.toString());
+
+    assertThat(ok.exitCode()).as(ok.all()).isZero();
+    assertThat(ok.out())
+        .contains("secrets/test.env.age decrypts: DATABASE_URL, STRIPE_KEY (2 keys)")
+        .doesNotContain("canary");
+
+    Path other = AgeTest.keygen(repo.resolve("other.key"));
+    Ctl wrong = Ctl.run("validate", "--secrets", "--identity", other.toString(), specs.toString());
+
+    assertThat(wrong.exitCode()).isEqualTo(1);
+    assertThat(wrong.err()).contains("not encrypted to this node's identity (wrong key");
+
+    AgeTest.encrypt(age, identity, "STRIPE_KEY=sk-canary\n", repo.resolve("secrets/test.env.age"));
+    Ctl missing =
+        Ctl.run("validate", "--secrets", "--identity", identity.toString(), specs.toString());
+
+    assertThat(missing.exitCode()).isEqualTo(1);
+    assertThat(missing.err())
+        .contains("required keys missing or empty in secrets/test.env.age: DATABASE_URL")
+        .doesNotContain("canary");
+  }
+
+  /** {@code spec} with its env file encrypted in the repository instead of kept by hand. */
+  private static String encrypted(String spec) {
+    return spec.replaceAll("(?m)^    file: .*\n", "")
+        .replace("  env:\n", "  env:\n    encryptedFile: secrets/test.env.age\n");
   }
 
   private static String example(String env) throws IOException {
