@@ -130,6 +130,7 @@ public class UiService {
                   d.type().wire(),
                   Fmt.commit(d.gitCommit(), repository),
                   Fmt.commit(d.previousCommit(), repository),
+                  d.envHash(),
                   d.trigger().wire(),
                   Fmt.time(d.startTime()),
                   Fmt.time(d.endTime()),

@@ -141,6 +141,7 @@ public final class UiViews {
       String type,
       Commit commit,
       Commit previous,
+      String envHash,
       String trigger,
       String start,
       String end,

@@ -117,6 +117,7 @@ class UpdatePipelineTest {
             "Checking out the release",
             "Creating backup",
             "Running database migrations",
+            "Writing decrypted env file",
             "Cleaning build cache",
             "Reusing node_modules",
             "Installing dependencies",

@@ -112,6 +112,16 @@ class SecretsReconcileTest {
         .isNotEqualTo(releaseBefore);
     assertThat(Files.readString(Path.of(releaseBefore, ".env.local")))
         .contains(SecretsProfile.CANARY_1);
+    // /status shows the new env file's hash next to the commit, as 12 hex digits.
+    JsonNode status = api("/status").path("environments").get(0);
+    assertThat(status.path("lastDeployment").path("envHash").asText())
+        .isEqualTo(latest().envHash.substring(0, 12))
+        .isNotEqualTo(envHashOf(before).substring(0, 12));
+  }
+
+  static String envHashOf(long id) {
+    return QuarkusTransaction.requiringNew()
+        .call(() -> Deployment.<Deployment>findById(id).envHash);
   }
 
   @Test
