@@ -132,7 +132,10 @@ public class Reconciler {
     Observation shared = Observation.of(spec, target, processes(false));
     Observation obs =
         shared.drift() == Drift.NONE ? shared : Observation.of(spec, target, processes(true));
-    obs = EnvDrift.check(spec, obs, toolbox.get().secrets());
+    if (state.pinnedCommit == null) {
+      // A person's rollback keeps the env file of the release it went back to.
+      obs = EnvDrift.check(spec, obs, toolbox.get().secrets());
+    }
 
     // Decide.
     if (obs.drift() == Drift.NONE) {
