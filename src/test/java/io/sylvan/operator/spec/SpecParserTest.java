@@ -129,6 +129,21 @@ class SpecParserTest {
   }
 
   @Test
+  void readsAnEncryptedEnvFileAsANormalizedPathInsideTheSpecRepository() {
+    String yaml =
+        minimal("production")
+            + "  env:\n    encryptedFile: secrets/./production.env.age\n    required: [API_KEY]\n";
+
+    SpecParseResult result = parser.parse("production.yaml", yaml);
+
+    assertThat(result.errors()).isEmpty();
+    DeploySpec.Env env = result.spec().spec().env();
+    assertThat(env.encryptedFile()).isEqualTo("secrets/production.env.age");
+    assertThat(env.encrypted()).isTrue();
+    assertThat(env.required()).containsExactly("API_KEY");
+  }
+
+  @Test
   void appliesTheDocumentedDefaultsToAMinimalSpec() {
     SpecParseResult result = parser.parse("production.yaml", minimal("production"));
 
