@@ -65,6 +65,7 @@ class EventStreamTest {
 
   @Inject DeploymentRunner runner;
   @Inject Events events;
+  @Inject io.sylvan.operator.config.OperatorConfig config;
 
   @TestHTTPResource("/events")
   URL eventsUrl;
@@ -289,6 +290,29 @@ class EventStreamTest {
         Thread.sleep(20);
       }
       assertThat(events.bus().subscriberCount()).as("the silent client was dropped").isZero();
+    }
+  }
+
+  @Test
+  @Order(6)
+  void eventTextsShowTheOperatorsPathsAsStatusDoes() throws Exception {
+    Path mirror = config.dataDir().toAbsolutePath().resolve("mirrors/app");
+    try (SseStream stream = new SseStream(uri(""), null)) {
+      events.publish(
+          new EventData.DriftDetected(
+              "paths", "commit", "cannot read " + mirror + "/HEAD", Instant.now()));
+
+      List<SseStream.Received> all =
+          stream.until(
+              r ->
+                  r.event().equals("drift.detected")
+                      && data(r).get("environment").asText().equals("paths"),
+              Duration.ofSeconds(30));
+      SseStream.Received got = all.get(all.size() - 1);
+
+      assertThat(data(got).get("message").asText())
+          .isEqualTo("cannot read <data-dir>/mirrors/app/HEAD")
+          .doesNotContain(config.dataDir().toAbsolutePath().toString());
     }
   }
 }
