@@ -1,5 +1,7 @@
 package io.sylvan.operator.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sylvan.operator.observe.Event;
 import io.sylvan.operator.observe.EventSink;
 import io.sylvan.operator.observe.Events;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -26,8 +29,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Live events as Server-Sent Events (docs/events.md): readable without a token, like {@code
- * /status}. A client that reconnects with {@code Last-Event-ID} gets what it missed from the
- * buffer, or {@code reset} when that is gone.
+ * /status}, and so with the same path rules ({@link PublicPaths}). A client that reconnects with
+ * {@code Last-Event-ID} gets what it missed from the buffer, or {@code reset} when that is gone.
  */
 @Path("/events")
 @Tag(name = "events")
@@ -35,6 +38,8 @@ public class EventResource {
 
   @Inject Events events;
   @Inject StatusService status;
+  @Inject PublicPaths paths;
+  @Inject ObjectMapper mapper;
 
   @GET
   @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -64,7 +69,18 @@ public class EventResource {
     if (env != null && status.environment(env).isEmpty()) {
       throw ApiException.notFound("no environment named '" + env + "'");
     }
-    events.bus().subscribe(env, last, new SseSink(sink, sse));
+    events.bus().subscribe(env, last, new SseSink(sink, sse, this::shown));
+  }
+
+  /**
+   * An event's JSON as a client without a token may see it: paths as {@code /status} shows them.
+   */
+  private String shown(String json) {
+    try {
+      return mapper.writeValueAsString(paths.scrub(mapper.readTree(json)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an event is not JSON", e);
+    }
   }
 
   private static long lastId(String value) {
@@ -80,10 +96,12 @@ public class EventResource {
   private static final class SseSink implements EventSink {
     private final SseEventSink sink;
     private final Sse sse;
+    private final UnaryOperator<String> shown;
 
-    SseSink(SseEventSink sink, Sse sse) {
+    SseSink(SseEventSink sink, Sse sse, UnaryOperator<String> shown) {
       this.sink = sink;
       this.sse = sse;
+      this.shown = shown;
     }
 
     @Override
@@ -98,7 +116,7 @@ public class EventResource {
                   .id(Long.toString(event.id()))
                   .name(event.type())
                   .mediaType(MediaType.TEXT_PLAIN_TYPE)
-                  .data(event.json())
+                  .data(shown.apply(event.json()))
                   .build();
       return sink.send(out);
     }

@@ -27,10 +27,13 @@ public final class Redactor {
 
   /**
    * User info of a URL. Stops at quotes, backslashes and brackets so it never runs across the
-   * boundary of a JSON or shell string (PM2's JSON listing passes through here).
+   * boundary of a JSON or shell string (PM2's JSON listing passes through here). A scheme starts a
+   * word and is at most 64 characters, and the user info is matched without backtracking: output
+   * with long words (minified code, base64) costs linear time, not quadratic.
    */
   private static final Pattern URL_CREDENTIALS =
-      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s\"'`<>\\\\{}\\[\\]]+@");
+      Pattern.compile(
+          "(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,63}://)[^/@\\s\"'`<>\\\\{}\\[\\]]++@");
 
   /** {@code password=...} in JDBC URLs and connection strings, up to the next separator. */
   private static final Pattern PASSWORD_PARAMETER =

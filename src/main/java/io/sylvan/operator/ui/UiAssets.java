@@ -17,9 +17,10 @@ import java.util.Map;
 import org.webjars.WebJarVersionLocator;
 
 /**
- * The dashboard's three assets (htmx and its SSE extension from their webjars, our stylesheet)
- * under {@code /ui/assets/<version>/}, where the version is a digest of their contents: a browser
- * may cache them for a year (immutable), and a new release of any of them has a new path.
+ * The dashboard's assets (htmx and its SSE extension from their webjars, our stylesheet and the few
+ * lines that end a page's event stream when it is left) under {@code /ui/assets/<version>/}, where
+ * the version is a digest of their contents: a browser may cache them for a year (immutable), and a
+ * new release of any of them has a new path.
  */
 @Path("/ui/assets/{version}/{file}")
 public class UiAssets {
@@ -34,6 +35,7 @@ public class UiAssets {
     ASSETS.put(
         "htmx.min.js", load(webjar(webjars, "htmx.org", "dist/htmx.min.js"), "text/javascript"));
     ASSETS.put("sse.js", load(webjar(webjars, "htmx-ext-sse", "sse.js"), "text/javascript"));
+    ASSETS.put("live.js", load("ui/live.js", "text/javascript"));
     ASSETS.put("dashboard.css", load("ui/dashboard.css", "text/css"));
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");

@@ -7,6 +7,7 @@ import io.sylvan.operator.api.StatusResource;
 import io.sylvan.operator.api.StatusResponse;
 import io.sylvan.operator.api.StatusService;
 import io.sylvan.operator.config.OperatorConfig;
+import io.sylvan.operator.fleet.RolloutPhase;
 import io.sylvan.operator.pipeline.Releases;
 import io.sylvan.operator.pipeline.ToolboxProducer;
 import io.sylvan.operator.runtime.PackageManager;
@@ -365,7 +366,18 @@ public class UiService {
             Fmt.commit(r.commit(), null).shortSha(),
             r.phase(),
             r.currentWave() + " of " + r.waves(),
-            List.of("pause", "resume", "abort"));
+            verbs(r.phase()));
+  }
+
+  /** The controls a rollout in this phase takes: a reverting or finished one takes none. */
+  private static List<String> verbs(String phase) {
+    if (RolloutPhase.PROGRESSING.wire().equals(phase)) {
+      return List.of("pause", "abort");
+    }
+    if (RolloutPhase.PAUSED.wire().equals(phase)) {
+      return List.of("resume", "abort");
+    }
+    return List.of();
   }
 
   private Optional<DeploySpec> spec(String env) {

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(EmbeddedPostgresResource.class)
 @TestProfile(AuthTest.WithToken.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class AuthTest {
+public class AuthTest {
 
   /** A token, and a PM2 that does nothing: resume reconciles, which must not reach a daemon. */
   public static class WithToken implements QuarkusTestProfile {

@@ -65,6 +65,7 @@ class EventStreamTest {
 
   @Inject DeploymentRunner runner;
   @Inject Events events;
+  @Inject io.sylvan.operator.config.OperatorConfig config;
 
   @TestHTTPResource("/events")
   URL eventsUrl;
@@ -253,10 +254,12 @@ class EventStreamTest {
   void aClientThatReadsNothingDoesNotHoldUpPublishingAndIsDisconnected() throws Exception {
     URI u = uri("");
     // The streams of the earlier tests were closed: a write after the peer's reset fails, so the
-    // operator drops them within a few writes.
+    // operator drops them within a few writes. One of them kept only ENV's events.
     long settle = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (events.bus().subscriberCount() > 0 && System.nanoTime() < settle) {
-      events.publish(new EventData.DriftDetected("elsewhere", "commit", "flush", Instant.now()));
+      for (String env : List.of("elsewhere", ENV)) {
+        events.publish(new EventData.DriftDetected(env, "commit", "flush", Instant.now()));
+      }
       Thread.sleep(100);
     }
     assertThat(events.bus().subscriberCount()).isZero();
@@ -275,7 +278,7 @@ class EventStreamTest {
       }
       assertThat(events.bus().subscriberCount()).isPositive();
 
-      // Words, as command output has: the redactor's URL rule is quadratic in one long word.
+      // Words, as command output has.
       String big = "build output line ".repeat(450);
       long t0 = System.nanoTime();
       for (int i = 0; i < 5000; i++) {
@@ -289,6 +292,29 @@ class EventStreamTest {
         Thread.sleep(20);
       }
       assertThat(events.bus().subscriberCount()).as("the silent client was dropped").isZero();
+    }
+  }
+
+  @Test
+  @Order(6)
+  void eventTextsShowTheOperatorsPathsAsStatusDoes() throws Exception {
+    Path mirror = config.dataDir().toAbsolutePath().resolve("mirrors/app");
+    try (SseStream stream = new SseStream(uri(""), null)) {
+      events.publish(
+          new EventData.DriftDetected(
+              "paths", "commit", "cannot read " + mirror + "/HEAD", Instant.now()));
+
+      List<SseStream.Received> all =
+          stream.until(
+              r ->
+                  r.event().equals("drift.detected")
+                      && data(r).get("environment").asText().equals("paths"),
+              Duration.ofSeconds(30));
+      SseStream.Received got = all.get(all.size() - 1);
+
+      assertThat(data(got).get("message").asText())
+          .isEqualTo("cannot read <data-dir>/mirrors/app/HEAD")
+          .doesNotContain(config.dataDir().toAbsolutePath().toString());
     }
   }
 }

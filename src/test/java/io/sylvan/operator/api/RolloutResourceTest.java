@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -17,8 +16,8 @@ import io.sylvan.operator.fleet.RolloutPolicy;
 import io.sylvan.operator.fleet.RolloutState;
 import io.sylvan.operator.fleet.RolloutStep.Decision;
 import io.sylvan.operator.fleet.RolloutStore;
+import io.sylvan.operator.fleet.TestPolicies;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
-import io.sylvan.operator.state.EnvironmentState;
 import io.sylvan.operator.state.TestRows;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -40,14 +39,7 @@ class RolloutResourceTest {
   private static final String TOKEN = "Bearer test-token";
   private static final String C0 = "a".repeat(40);
   private static final String C1 = "b".repeat(40);
-  private static final RolloutPolicy ONE_BY_ONE =
-      new RolloutPolicy(
-          RolloutPolicy.Amount.count(1),
-          RolloutPolicy.Amount.count(1),
-          Duration.ZERO,
-          Duration.ofMinutes(10),
-          0,
-          true);
+  private static final RolloutPolicy ONE_BY_ONE = TestPolicies.canaryThen(1);
 
   @Inject RolloutStore store;
 
@@ -211,17 +203,7 @@ class RolloutResourceTest {
 
   /** An environment row of this node and one of web-2, as two agents would have written. */
   private static String fleetEnvironment() {
-    String env = TestRows.environment();
-    QuarkusTransaction.requiringNew()
-        .run(
-            () -> {
-              EnvironmentState other = new EnvironmentState();
-              other.name = env;
-              other.node = "web-2";
-              other.actualCommit = C0;
-              other.persist();
-            });
-    return env;
+    return TestRows.fleetEnvironment("web-2", C0);
   }
 
   private static String control(String env, String action) {

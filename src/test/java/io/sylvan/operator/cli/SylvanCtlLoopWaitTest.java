@@ -77,9 +77,15 @@ class SylvanCtlLoopWaitTest {
     F.desire(b);
     servedByTheLoop(b);
 
-    Ctl r = ctl("rollback", F.env, "--wait", "--no-tty");
+    String reason = "checkout slower since B, see https://ops:hunter2pass@grafana.example/d/1";
+    Ctl r = ctl("rollback", F.env, "--wait", "--no-tty", "--reason", reason);
 
     assertThat(r.exitCode()).as(r.all()).isZero();
+    // The reason is on the rollback's row, with the pasted URL's credentials masked.
+    var latest = RestAssured.get("/deployments?env=" + F.env + "&limit=1").then().extract();
+    assertThat(latest.jsonPath().getString("[0].type")).isEqualTo("rollback");
+    assertThat(latest.jsonPath().getString("[0].reason"))
+        .isEqualTo("checkout slower since B, see https://***@grafana.example/d/1");
     assertThat(r.out())
         .contains("rollback of " + F.env + " accepted: to " + Commits.short12(F.commitA))
         .containsPattern(

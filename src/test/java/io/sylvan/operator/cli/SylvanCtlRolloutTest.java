@@ -12,11 +12,11 @@ import io.sylvan.operator.fleet.RolloutPhase;
 import io.sylvan.operator.fleet.RolloutPolicy;
 import io.sylvan.operator.fleet.RolloutState;
 import io.sylvan.operator.fleet.RolloutStore;
+import io.sylvan.operator.fleet.TestPolicies;
 import io.sylvan.operator.state.EmbeddedPostgresResource;
 import io.sylvan.operator.state.TestRows;
 import jakarta.inject.Inject;
 import java.net.URL;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,14 +32,7 @@ class SylvanCtlRolloutTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String C0 = "3".repeat(40);
   private static final String C1 = "4".repeat(40);
-  private static final RolloutPolicy POLICY =
-      new RolloutPolicy(
-          RolloutPolicy.Amount.count(1),
-          RolloutPolicy.Amount.count(2),
-          Duration.ZERO,
-          Duration.ofMinutes(10),
-          0,
-          true);
+  private static final RolloutPolicy POLICY = TestPolicies.canaryThen(2);
 
   @TestHTTPResource("/")
   URL base;

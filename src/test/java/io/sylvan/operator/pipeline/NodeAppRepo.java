@@ -25,6 +25,8 @@ public final class NodeAppRepo {
       if (fs.existsSync('.env.local')) console.log('env at build time:\\n' + fs.readFileSync('.env.local', 'utf8'));
       // Stands in for an admin editing the shared env file while a deployment runs.
       if (fs.existsSync('EDIT_ENV')) fs.appendFileSync('.env.local', 'EDITED_DURING_DEPLOY=yes\\n');
+      // A build that takes a while, so a test can watch a deployment while it runs.
+      if (fs.existsSync('SLOW_BUILD')) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000 * Number(fs.readFileSync('SLOW_BUILD', 'utf8')));
       if (fs.existsSync('BUILD_FAIL')) { console.error('fixture build failed on purpose'); process.exit(1); }
       // A stand-in for Next's build cache (.next/cache): counts the builds it has seen. A damaged
       // cache is faked with a marker file, as a real one cannot be damaged on demand.
@@ -129,6 +131,15 @@ public final class NodeAppRepo {
       Files.delete(dir.resolve("EDIT_ENV"));
       run("git", "rm", "-q", "--cached", "--ignore-unmatch", "EDIT_ENV");
     }
+  }
+
+  /** A commit whose build takes {@code seconds} longer: a deployment to watch while it runs. */
+  public String commitSlowBuild(int seconds) throws IOException {
+    Files.writeString(dir.resolve("SLOW_BUILD"), Integer.toString(seconds));
+    String sha = commit("builds slowly");
+    Files.delete(dir.resolve("SLOW_BUILD"));
+    run("git", "rm", "-q", "--cached", "--ignore-unmatch", "SLOW_BUILD");
+    return sha;
   }
 
   /** A commit whose build fails. */

@@ -219,10 +219,28 @@ class GitOpsReconcileTest {
     given().post("/environments/" + GitOpsProfile.ENV + "/rollback").then().statusCode(401);
     given()
         .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
-        .post("/environments/" + GitOpsProfile.ENV + "/rollback?to=" + GitOpsProfile.COMMIT_A)
+        .queryParam("to", GitOpsProfile.COMMIT_A)
+        .queryParam("reason", "500s on /checkout\nsince the last deploy")
+        .post("/environments/" + GitOpsProfile.ENV + "/rollback")
+        .then()
+        .statusCode(400)
+        .body("message", org.hamcrest.Matchers.containsString("control character"));
+    given()
+        .header("Authorization", "Bearer " + GitOpsProfile.TOKEN)
+        .queryParam("to", GitOpsProfile.COMMIT_A)
+        .queryParam("reason", "  500s on /checkout since the last deploy ")
+        .post("/environments/" + GitOpsProfile.ENV + "/rollback")
         .then()
         .statusCode(202);
     awaitServing(GitOpsProfile.COMMIT_A);
+    // The API's reason, trimmed, on the rollback's row and in the history.
+    given()
+        .get("/deployments?env=" + GitOpsProfile.ENV + "&limit=1")
+        .then()
+        .statusCode(200)
+        .body("[0].type", org.hamcrest.Matchers.equalTo("rollback"))
+        .body(
+            "[0].reason", org.hamcrest.Matchers.equalTo("500s on /checkout since the last deploy"));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> "ManualRollbackPinned".equals(readyReason()));

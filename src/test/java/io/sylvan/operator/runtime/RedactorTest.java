@@ -84,4 +84,22 @@ class RedactorTest {
     assertThat(Redactor.of(List.of()).redact("productionish 123456789 short"))
         .isEqualTo("productionish 123456789 short");
   }
+
+  @Test
+  void longWordsWithoutUrlsAreRedactedInLinearTime() {
+    // Minified bundles and base64 in build output are single words of megabytes. A pattern that
+    // backtracks over them takes minutes (quadratic: a 32 KB word took 6 s); the bound is a hang's.
+    String word = "a".repeat(1_000_000);
+    String schemeWithoutUser = "b".repeat(500_000) + "://" + "c".repeat(500_000);
+    Redactor r = Redactor.of(List.of("hunter2-secret"));
+
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(20),
+        () -> {
+          assertThat(r.redact(word)).isEqualTo(word);
+          assertThat(r.redactForPublic(schemeWithoutUser)).isEqualTo(schemeWithoutUser);
+        });
+    assertThat(r.redact("x".repeat(100) + " https://user:pw@host/x"))
+        .endsWith(" https://***@host/x");
+  }
 }

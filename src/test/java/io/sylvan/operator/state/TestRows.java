@@ -29,6 +29,24 @@ public final class TestRows {
     return name;
   }
 
+  /**
+   * A fresh environment of two nodes: this one's row, and the row another agent wrote for {@code
+   * otherNode} serving {@code commit}, as a fleet's agents do; returns its name.
+   */
+  public static String fleetEnvironment(String otherNode, String commit) {
+    String env = environment();
+    QuarkusTransaction.requiringNew()
+        .run(
+            () -> {
+              EnvironmentState other = new EnvironmentState();
+              other.name = env;
+              other.node = otherNode;
+              other.actualCommit = commit;
+              other.persist();
+            });
+    return env;
+  }
+
   /** An unsaved update deployment of {@link #SHA}, triggered by the API. */
   public static Deployment deployment(String env, DeploymentStatus status) {
     Deployment d = new Deployment();

@@ -36,11 +36,13 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real browser (Debian's headless Chromium through Selenium) against a running
  * operator that deploys the plain Node fixture for real. The screenshots in docs/images are taken
- * here.
+ * here ({@code ./mvnw test -Dtest=DashboardBrowserTest -Dscreenshots.update=true}).
  */
 @QuarkusTest
 @TestProfile(DashboardProfile.class)
@@ -51,6 +53,7 @@ class DashboardBrowserTest {
 
   static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(3);
   static final Path IMAGES = Path.of("docs/images");
+  static final Path SHOTS = Path.of("target/screenshots");
   static final String A = DashboardProfile.ENVS[0];
   static final String B = DashboardProfile.ENVS[1];
 
@@ -176,8 +179,7 @@ class DashboardBrowserTest {
     browser.findElement(By.name("reason")).sendKeys(reason);
     browser.findElement(By.id("action-rollback")).click();
 
-    assertThat(browser.findElement(By.cssSelector("p.notice")).getText())
-        .contains("rollback requested");
+    assertThat(waitFor(By.cssSelector("p.notice")).getText()).contains("rollback requested");
     // Pinned by a person: the environment stays OutOfSync with the spec while A serves.
     await()
         .atMost(DEPLOY_TIMEOUT)
@@ -212,12 +214,17 @@ class DashboardBrowserTest {
   @Test
   @Order(5)
   void aRunningDeploymentsStepsAppearOnItsPageWithoutAReload() throws IOException {
-    String commitC = DashboardProfile.APP_REPO.commitChange("C");
+    // A build of some seconds: the page opens while the deployment is surely still running.
+    String commitC = DashboardProfile.APP_REPO.commitSlowBuild(8);
     DashboardProfile.deploy(B, commitC);
     await()
         .atMost(DEPLOY_TIMEOUT)
         .pollInterval(Duration.ofMillis(100))
-        .until(() -> latest(B) != null && latest(B).gitCommit.equals(commitC));
+        .until(
+            () ->
+                latest(B) != null
+                    && latest(B).gitCommit.equals(commitC)
+                    && latest(B).status == DeploymentStatus.IN_PROGRESS);
     Deployment running = latest(B);
     open("/ui/deployments/" + running.id);
     int stepsAtFirst = browser.findElements(By.cssSelector("tr.step")).size();
@@ -248,6 +255,7 @@ class DashboardBrowserTest {
     String csrf = browser.findElement(By.name("csrf")).getAttribute("value");
 
     browser.findElement(By.cssSelector("header form button")).click();
+    waitFor(By.linkText("Sign in"));
 
     assertThat(browser.manage().getCookieNamed(UiSessions.COOKIE)).isNull();
     assertThat(browser.findElements(By.linkText("Sign in"))).hasSize(1);
@@ -284,21 +292,41 @@ class DashboardBrowserTest {
     return request.post("/ui/environments/" + A + "/suspend");
   }
 
+  /** The element once the page shows it: a click's navigation may still be on its way. */
+  private static WebElement waitFor(By by) {
+    return new WebDriverWait(browser, Duration.ofSeconds(30))
+        .until(ExpectedConditions.presenceOfElementLocated(by));
+  }
+
   private void open(String path) {
     browser.get(base.toString().replaceAll("/$", "") + path);
   }
 
+  /** Signs in and waits for the answer: the signed-in header or the form with its error. */
   private void signIn(String token) {
     open("/ui/sign-in");
     browser.findElement(By.name("token")).sendKeys(token);
-    browser.findElement(By.cssSelector("form.sign-in button")).click();
+    WebElement button = browser.findElement(By.cssSelector("form.sign-in button"));
+    button.click();
+    new WebDriverWait(browser, Duration.ofSeconds(30))
+        .until(
+            ExpectedConditions.or(
+                ExpectedConditions.presenceOfElementLocated(By.cssSelector("header form button")),
+                ExpectedConditions.presenceOfElementLocated(By.cssSelector("p.error"))));
   }
 
+  /**
+   * Writes a screenshot to target/screenshots, and to docs/images as well when the build is asked
+   * to ({@code -Dscreenshots.update=true}): a test run leaves the committed images alone.
+   */
   private static void screenshot(String name) throws IOException {
-    Files.createDirectories(IMAGES);
-    Files.write(
-        IMAGES.resolve(name),
-        ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    byte[] png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+    List<Path> dirs =
+        Boolean.getBoolean("screenshots.update") ? List.of(SHOTS, IMAGES) : List.of(SHOTS);
+    for (Path dir : dirs) {
+      Files.createDirectories(dir);
+      Files.write(dir.resolve(name), png);
+    }
   }
 
   private static boolean servesHealthy(String env, String commit) {
