@@ -51,7 +51,8 @@ public final class PipelineSteps {
 
   /**
    * A change of the encrypted env file alone, when the build does not depend on it: a copy of the
-   * serving release with the new env file, switched and reloaded like any update, no build.
+   * serving release with the new env file, previewed before traffic (a value that breaks the app
+   * breaks it at start), switched and reloaded like any update, no build.
    */
   public static List<Step> envChange() {
     return List.of(
@@ -59,6 +60,7 @@ public final class PipelineSteps {
         new BackupStep(),
         new CopyReleaseStep(),
         new WriteEnvStep(true),
+        new PreviewStep(),
         new SwitchReleaseStep(),
         new ReloadStep(),
         new VerifyReleaseStep(),

@@ -38,6 +38,7 @@ public class SecretsProfile implements QuarkusTestProfile {
   static final String CANARY_2 = "canary-Two-9Lw4QmR";
   static final String CANARY_3 = "canary-Three-2Vb8NsK";
   static final String CANARY_4 = "canary-Four-5Tc1JdW";
+  static final String CANARY_5 = "canary-Five-8Rk3WeY";
   static final String DATABASE_URL = "DATABASE_URL=postgres://app:canary-Db-3Xk9Pq@localhost/app\n";
 
   static {

@@ -60,6 +60,7 @@ class SecretsReconcileTest {
           SecretsProfile.CANARY_2,
           SecretsProfile.CANARY_3,
           SecretsProfile.CANARY_4,
+          SecretsProfile.CANARY_5,
           "canary-Db-3Xk9Pq");
 
   @TestHTTPResource("/events")
@@ -105,7 +106,9 @@ class SecretsReconcileTest {
     assertThat(d.gitCommit).isEqualTo(SecretsProfile.COMMIT_A);
     await().atMost(Duration.ofSeconds(30)).until(() -> latest().status == DeploymentStatus.SUCCESS);
     assertThat(stepNames(d.id))
-        .contains("Copying the serving release (env change only, no build)")
+        .contains(
+            "Copying the serving release (env change only, no build)",
+            "Previewing the release before traffic")
         .doesNotContain("Building application", "Installing dependencies");
     // A new release directory: the old one, with its env file, stays for a rollback.
     assertThat(SecretsProfile.ROOT.resolve("current").toRealPath().toString())
@@ -146,6 +149,34 @@ class SecretsReconcileTest {
 
   @Test
   @Order(4)
+  void anEnvChangeThatBreaksTheAppAtStartIsHaltedByThePreviewBeforeAnyTraffic() throws Exception {
+    long before = latest().id;
+    String serving = SecretsProfile.ROOT.resolve("current").toRealPath().toString();
+    // A value the app cannot start with (the fixture exits at start on FIXTURE_CRASH=1).
+    SecretsProfile.commitSecrets(
+        SecretsProfile.DATABASE_URL
+            + "FIXTURE_SECRET="
+            + SecretsProfile.CANARY_5
+            + "\nFIXTURE_CRASH=1\n");
+
+    await()
+        .atMost(DEPLOY_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> latest().id > before && latest().status == DeploymentStatus.FAILED);
+    Deployment halted = latest();
+    assertThat(stepNames(halted.id))
+        .contains("Previewing the release before traffic")
+        .doesNotContain("Switching current release", "Reloading PM2");
+    // PM2 never saw the new values: the same release serves the old ones.
+    assertThat(SecretsProfile.ROOT.resolve("current").toRealPath().toString()).isEqualTo(serving);
+    assertThat(secretHash()).isEqualTo(sha256(SecretsProfile.CANARY_2));
+    // The same encrypted file is not tried again.
+    Thread.sleep(8_000);
+    assertThat(latest().id).isEqualTo(halted.id);
+  }
+
+  @Test
+  @Order(5)
   void anEnvChangeThatFailsAfterTheSwitchIsRolledBackWithThePreviousEnvFile() throws Exception {
     long before = latest().id;
     SecretsProfile.commitSecrets(
@@ -180,7 +211,7 @@ class SecretsReconcileTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void noDecryptedValueAppearsInLogsDatabaseApiEventsOrBackups() throws Exception {
     List<String> places = new ArrayList<>();
     places.add("operator log:\n" + Files.readString(SecretsProfile.OPERATOR_LOG));
