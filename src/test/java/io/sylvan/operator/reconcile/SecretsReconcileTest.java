@@ -212,7 +212,7 @@ class SecretsReconcileTest {
 
   @Test
   @Order(6)
-  void noDecryptedValueAppearsInLogsDatabaseApiEventsOrBackups() throws Exception {
+  void noDecryptedValueAppearsInLogsDatabaseApiEventsMetricsDashboardOrBackups() throws Exception {
     List<String> places = new ArrayList<>();
     places.add("operator log:\n" + Files.readString(SecretsProfile.OPERATOR_LOG));
     places.add("deploy, health and app logs:\n" + filesUnder(SecretsProfile.ROOT.resolve("logs")));
@@ -223,8 +223,11 @@ class SecretsReconcileTest {
     for (JsonNode d : api("/deployments?env=" + SecretsProfile.ENV)) {
       places.add("/deployments/" + d.path("id") + ":\n" + apiText("/deployments/" + d.path("id")));
       places.add("log " + d.path("id") + ":\n" + apiText("/deployments/" + d.path("id") + "/log"));
+      places.add("dashboard " + d.path("id") + ":\n" + apiText("/ui/deployments/" + d.path("id")));
     }
     places.add("/events:\n" + events());
+    places.add("/q/metrics:\n" + apiText("/q/metrics"));
+    places.add("dashboard:\n" + apiText("/ui") + apiText("/ui/environments/" + SecretsProfile.ENV));
     for (String place : places) {
       for (String canary : CANARIES) {
         assertThat(place).as(place.lines().findFirst().orElse("")).doesNotContain(canary);
