@@ -94,4 +94,24 @@ public final class TestSpecs {
       throw new IllegalStateException(e);
     }
   }
+
+  /**
+   * The settings of an operator that follows the spec repository {@code specRepo} (branch {@code
+   * main}, folder {@code deploy-specs}) with its reconcile loop on, polling and ticking every
+   * second, its data under {@code work/operator-data}; {@code more} adds settings or overrides
+   * these.
+   */
+  public static java.util.Map<String, String> gitOpsLoop(
+      Path specRepo, Path work, java.util.Map<String, String> more) {
+    java.util.Map<String, String> config = new java.util.HashMap<>();
+    config.put("sylvan.specs.git-url", specRepo.toString());
+    config.put("sylvan.specs.git-branch", "main");
+    config.put("sylvan.specs.git-path", "deploy-specs");
+    config.put("sylvan.specs.poll-interval", "1s");
+    config.put("sylvan.reconcile.enabled", "true");
+    config.put("sylvan.reconcile.tick", "1s");
+    config.put("sylvan.data-dir", work.resolve("operator-data").toString());
+    config.putAll(more);
+    return config;
+  }
 }

@@ -89,14 +89,6 @@ public class FleetRolloutProfile implements QuarkusTestProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    return Map.ofEntries(
-        Map.entry("sylvan.node.name", NODE),
-        Map.entry("sylvan.specs.git-url", SPEC_REPO.toString()),
-        Map.entry("sylvan.specs.git-branch", "main"),
-        Map.entry("sylvan.specs.git-path", "deploy-specs"),
-        Map.entry("sylvan.specs.poll-interval", "1s"),
-        Map.entry("sylvan.reconcile.enabled", "true"),
-        Map.entry("sylvan.reconcile.tick", "1s"),
-        Map.entry("sylvan.data-dir", WORK.resolve("operator-data").toString()));
+    return TestSpecs.gitOpsLoop(SPEC_REPO, WORK, Map.of("sylvan.node.name", NODE));
   }
 }

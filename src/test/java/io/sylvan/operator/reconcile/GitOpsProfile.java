@@ -62,16 +62,15 @@ public class GitOpsProfile implements QuarkusTestProfile {
 
   @Override
   public Map<String, String> getConfigOverrides() {
-    return Map.ofEntries(
-        Map.entry("sylvan.alerts.url", ALERTS.url()),
-        Map.entry("sylvan.specs.git-url", SPEC_REPO.toString()),
-        Map.entry("sylvan.specs.git-branch", "main"),
-        Map.entry("sylvan.specs.git-path", "deploy-specs"),
-        Map.entry("sylvan.specs.poll-interval", "1s"),
-        Map.entry("sylvan.reconcile.enabled", "true"),
-        Map.entry("sylvan.reconcile.tick", "1s"),
-        Map.entry("sylvan.auth.token", TOKEN),
-        Map.entry("sylvan.auth.webhook-secret", WEBHOOK_SECRET),
-        Map.entry("sylvan.data-dir", WORK.resolve("operator-data").toString()));
+    return TestSpecs.gitOpsLoop(
+        SPEC_REPO,
+        WORK,
+        Map.of(
+            "sylvan.alerts.url",
+            ALERTS.url(),
+            "sylvan.auth.token",
+            TOKEN,
+            "sylvan.auth.webhook-secret",
+            WEBHOOK_SECRET));
   }
 }
