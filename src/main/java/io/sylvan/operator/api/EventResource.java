@@ -18,7 +18,8 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.UnaryOperator;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -72,12 +73,32 @@ public class EventResource {
     events.bus().subscribe(env, last, new SseSink(sink, sse, this::shown));
   }
 
+  /** The last event shown and its text: every subscriber is sent the same event at about once. */
+  private final AtomicReference<Shown> lastShown = new AtomicReference<>();
+
+  private static final class Shown {
+    final long id;
+    final String json;
+
+    Shown(long id, String json) {
+      this.id = id;
+      this.json = json;
+    }
+  }
+
   /**
    * An event's JSON as a client without a token may see it: paths as {@code /status} shows them.
+   * Worked out once per event, not once per subscriber.
    */
-  private String shown(String json) {
+  private String shown(Event event) {
+    Shown last = lastShown.get();
+    if (last != null && last.id == event.id()) {
+      return last.json;
+    }
     try {
-      return mapper.writeValueAsString(paths.scrub(mapper.readTree(json)));
+      String json = mapper.writeValueAsString(paths.scrub(mapper.readTree(event.json())));
+      lastShown.set(new Shown(event.id(), json));
+      return json;
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("an event is not JSON", e);
     }
@@ -96,9 +117,9 @@ public class EventResource {
   private static final class SseSink implements EventSink {
     private final SseEventSink sink;
     private final Sse sse;
-    private final UnaryOperator<String> shown;
+    private final Function<Event, String> shown;
 
-    SseSink(SseEventSink sink, Sse sse, UnaryOperator<String> shown) {
+    SseSink(SseEventSink sink, Sse sse, Function<Event, String> shown) {
       this.sink = sink;
       this.sse = sse;
       this.shown = shown;
@@ -116,7 +137,7 @@ public class EventResource {
                   .id(Long.toString(event.id()))
                   .name(event.type())
                   .mediaType(MediaType.TEXT_PLAIN_TYPE)
-                  .data(shown.apply(event.json()))
+                  .data(shown.apply(event))
                   .build();
       return sink.send(out);
     }
